@@ -124,9 +124,7 @@ class _Reader:
     def url(self, name: str, default: str, schemes: tuple[str, ...]) -> str:
         value = self.text(name, default).rstrip("/")
         if not value.startswith(tuple(s + "://" for s in schemes)):
-            self.problems.append(
-                f"{name} must be a {' or '.join(schemes)} URL, like {default!r}"
-            )
+            self.problems.append(f"{name} must be a {' or '.join(schemes)} URL, like {default!r}")
         return value
 
     def number(
@@ -211,9 +209,7 @@ def load_settings(
         image_fetch_timeout_seconds=r.number("IMAGE_FETCH_TIMEOUT_SECONDS", 15.0, float, 1, 300),
         image_max_redirects=r.number("IMAGE_MAX_REDIRECTS", 3, int, 0, 10),
         database_url=r.text("DATABASE_URL", DEFAULT_DATABASE_URL),
-        log_level=r.choice(
-            "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-        ),
+        log_level=r.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
     )
     if not settings.search_reaction:
         r.problems.append("SEARCH_REACTION must be an emoji, like 🔍")

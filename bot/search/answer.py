@@ -46,6 +46,7 @@ class SearchCall:
     bbox: tuple[int, int, int, int] | None = None
     hits: tuple[Hit, ...] = ()
     done: bool = False
+    error: SearchError | None = None  # results that could not be read
 
 
 @dataclass(slots=True)
@@ -87,9 +88,9 @@ class Answer:
                 call = self._call(cid)
                 call.image_index, call.bbox = idx, bbox
                 self._advance(Status.SEARCHING)
-            case Hits(call_id=cid, hits=hits):
+            case Hits(call_id=cid, hits=hits, error=error):
                 call = self._call(cid)
-                call.hits, call.done = hits, True
+                call.hits, call.done, call.error = hits, True, error
                 if not any(not c.done for c in self.calls):
                     self._advance(Status.THINKING)
             case MessageStarted():
@@ -136,6 +137,7 @@ class Answer:
                     "image_index": c.image_index,
                     "bbox": list(c.bbox) if c.bbox else None,
                     "done": c.done,
+                    "error": None if c.error is None else c.error.code.value,
                     "hits": [
                         {"index": h.index, "title": h.title, "url": h.url, "host": h.host}
                         for h in c.hits

@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     UNREACHABLE = "unreachable"  # the link could not be downloaded
     BLOCKED_ADDRESS = "blocked_address"  # the link points into a private network
     BAD_LINK = "bad_link"  # not an http(s) link
+    # The person's input
+    QUESTION_TOO_LONG = "question_too_long"
 
 
 # Codes where the same request, tried again a little later, may well succeed.

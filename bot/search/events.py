@@ -59,10 +59,15 @@ class SearchCallStarted:
 
 @dataclass(frozen=True, slots=True)
 class Hits:
-    """A search call completed with these hits (possibly none)."""
+    """A search call completed with these hits (possibly none).
+
+    `error` is set when the results could not be read: the answer goes on streaming, so the
+    failure is reported next to the call rather than ending the search.
+    """
 
     call_id: str
     hits: tuple[Hit, ...]
+    error: SearchError | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ DEFAULT_DASHSCOPE_BASE_URL = (
 )
 DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
 DEFAULT_DISCORD_GATEWAY_URL = "wss://gateway.discord.gg"
+DEFAULT_DISCORD_CDN_URL = "https://cdn.discordapp.com"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
 
 T = TypeVar("T")
@@ -65,6 +66,7 @@ class Settings:
     discord_token: Secret | None
     discord_api_url: str
     discord_gateway_url: str
+    discord_cdn_url: str
     command_prefix: str
     search_reaction: str
     edit_interval_seconds: float
@@ -84,7 +86,12 @@ class Settings:
     image_max_redirects: int
     # Storage and logs
     database_url: str
+    data_dir: str
     log_level: str
+
+    def secrets(self) -> list[str]:
+        """The secret values, for the log filter that masks them."""
+        return [s.get() for s in (self.discord_token, self.dashscope_api_key) if s is not None]
 
     def require(self, *names: str) -> None:
         """Fail fast when a feature needs settings that are not set (e.g. the API key)."""
@@ -189,6 +196,7 @@ def load_settings(
         discord_gateway_url=r.url(
             "DISCORD_GATEWAY_URL", DEFAULT_DISCORD_GATEWAY_URL, ("wss", "ws")
         ),
+        discord_cdn_url=r.url("DISCORD_CDN_URL", DEFAULT_DISCORD_CDN_URL, ("https", "http")),
         command_prefix=r.text("COMMAND_PREFIX", "!"),
         search_reaction=r.text("SEARCH_REACTION", "🔍"),
         edit_interval_seconds=r.number("EDIT_INTERVAL_SECONDS", 1.0, float, 0.2, 60),
@@ -209,6 +217,7 @@ def load_settings(
         image_fetch_timeout_seconds=r.number("IMAGE_FETCH_TIMEOUT_SECONDS", 15.0, float, 1, 300),
         image_max_redirects=r.number("IMAGE_MAX_REDIRECTS", 3, int, 0, 10),
         database_url=r.text("DATABASE_URL", DEFAULT_DATABASE_URL),
+        data_dir=r.text("DATA_DIR", "data"),
         log_level=r.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
     )
     if not settings.search_reaction:

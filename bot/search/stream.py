@@ -91,24 +91,28 @@ class SearchEngine:
             timeout_seconds=settings.dashscope_timeout_seconds,
         )
 
-    async def run(self, request: SearchRequest) -> AsyncIterator[Event]:
-        """Yield events; the last one is always `Completed` or `Failed` (unless closed early)."""
+    async def run(
+        self, request: SearchRequest, *, time_limit: float | None = None
+    ) -> AsyncIterator[Event]:
+        """Yield events; the last one is always `Completed` or `Failed` (unless closed early).
+
+        `time_limit` shortens the configured limit for one search (e.g. to end before a Discord
+        interaction token expires)."""
         started = self.clock()
-        deadline = started + self.timeout_seconds
+        limit = (
+            self.timeout_seconds if time_limit is None else min(time_limit, self.timeout_seconds)
+        )
+        deadline = started + limit
         state = _StreamState()
         stream: Any = None
         try:
             params = build_params(request, model=self.model, thinking=self.thinking)
-            stream = await asyncio.wait_for(
-                self.client.responses.create(**params), self.timeout_seconds
-            )
+            stream = await asyncio.wait_for(self.client.responses.create(**params), limit)
             iterator = stream.__aiter__()
             while True:
                 wait = min(self.stall_seconds, deadline - self.clock())
                 if wait <= 0:
-                    raise SearchError(
-                        ErrorCode.TIMEOUT, f"no answer within {self.timeout_seconds:g} s"
-                    )
+                    raise SearchError(ErrorCode.TIMEOUT, f"no answer within {limit:g} s")
                 try:
                     raw = await asyncio.wait_for(iterator.__anext__(), wait)
                 except StopAsyncIteration:

@@ -122,6 +122,9 @@ class Searches:
         job, relay = live.job, live.relay
         try:
             try:
+                if not job.image_url.lower().startswith(("http://", "https://")):
+                    # Text from Discord is never a local path or another scheme.
+                    raise SearchError(ErrorCode.BAD_LINK, "not an http(s) link")
                 image = await load_image(job.image_url, self.image_limits, self.image_session)
                 request = SearchRequest(image.data_url, job.mode, job.question, job.locale)
             except SearchError as error:

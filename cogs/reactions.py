@@ -10,13 +10,13 @@ import logging
 from typing import TYPE_CHECKING
 
 import discord
-from bot.sources import images_in_message, message_looks_blanked
 from discord.ext import commands
 
 from bot.present.messages import text
 from bot.relay import NO_MENTIONS, ChannelSink
 from bot.search.answer import Status
 from bot.searches import SearchJob
+from bot.sources import images_in_message, message_looks_blanked
 
 if TYPE_CHECKING:
     from bot.app import ImageSearchBot

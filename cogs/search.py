@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
-from bot.sources import ImageCandidate, avatar_of, images_in_message, message_looks_blanked
 from discord import app_commands
 from discord.ext import commands
 
@@ -24,6 +23,7 @@ from bot.present.render import Action, parse_custom_id, render_search
 from bot.relay import NO_MENTIONS, ChannelSink, InteractionSink, Sink, StaticView, view_of
 from bot.search.request import MAX_QUESTION_CHARS, Mode
 from bot.searches import SearchJob
+from bot.sources import ImageCandidate, avatar_of, images_in_message, message_looks_blanked
 
 if TYPE_CHECKING:
     from bot.app import ImageSearchBot

@@ -321,7 +321,7 @@ def classify(code: Any, message: Any = None, status: int | None = None) -> Error
     m = str(message or "").lower()
     if c in ("invalidapikey", "invalid_api_key") or status == 401:
         return ErrorCode.AUTH
-    if c == "arrearage" or c == "throttling.allocationquota" or "quota" in c:
+    if c in ("arrearage", "throttling.allocationquota", "insufficient_quota"):
         return ErrorCode.QUOTA
     if c in ("datainspectionfailed", "data_inspection_failed") or "inspection" in c:
         return ErrorCode.MODERATED

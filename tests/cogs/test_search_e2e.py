@@ -1,0 +1,180 @@
+"""End to end: the real bot (discord.py) against the fake Discord and the fake DashScope."""
+
+import asyncio
+import urllib.parse
+
+import pytest
+from PIL import Image
+
+from bot.app import ImageSearchBot
+from bot.config import load_settings
+from tests.fakes import dashscope_scenarios as sc
+from tests.fakes.dashscope import FakeDashScope
+from tests.fakes.discord import FakeDiscord, point_discord_py_at
+
+
+def png_bytes():
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+async def stack(tmp_path):
+    async with FakeDashScope() as dashscope, FakeDiscord(rate_limit_window_scale=0.1) as discord:
+        guild = discord.add_guild("Test server")
+        channel = discord.add_channel(guild, "general")
+        user = discord.add_user("alice")
+        discord.add_member(guild, user)
+        settings = load_settings(
+            {
+                "DISCORD_TOKEN": discord.token,
+                "DISCORD_API_URL": discord.api_url,
+                "DISCORD_GATEWAY_URL": discord.gateway_url,
+                "DISCORD_CDN_URL": discord.cdn_url,
+                "DASHSCOPE_API_KEY": "sk-e2e-test-123456",
+                "DASHSCOPE_BASE_URL": dashscope.base_url,
+                "IMAGE_FETCH_ALLOWED_HOSTS": "127.0.0.1",
+                "EDIT_INTERVAL_SECONDS": "0.2",
+                "DATA_DIR": str(tmp_path),
+            },
+            dotenv_path=None,
+        )
+        with point_discord_py_at(discord):
+            bot = ImageSearchBot(settings)
+            task = asyncio.create_task(bot.start(discord.token))
+            await asyncio.wait_for(bot.wait_until_ready(), 15)
+            try:
+                yield discord, dashscope, bot, guild, channel, user
+            finally:
+                await bot.close()
+                await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_slash_search_streams_results_and_the_full_answer(stack):
+    discord, dashscope, _bot, guild, channel, user = stack
+    hits = sc.make_hits(7, hostile=True)
+    dashscope.play(sc.image_search(hits=hits, delay=0.01, text_chunks=30))
+    attachment = discord.add_attachment("cat.png", png_bytes(), "image/png", channel_id=channel)
+    interaction = discord.inject_slash(
+        "search", {"image": attachment}, guild_id=guild, channel_id=channel, user_id=user
+    )
+    await interaction.wait_responded(within=3.0)
+
+    def finished():
+        message = discord.original_message(interaction)
+        embeds = (message or {}).get("embeds") or []
+        return bool(embeds) and embeds[-1].get("title") == "✅ Answer"
+
+    await discord.wait_until(finished, within=20)
+    message = discord.original_message(interaction)
+    results, reply = message["embeds"]
+    assert results["title"] == "🔎 Found 7 matching images"
+    assert "@\u200beveryone" in results["description"] or "@everyone" not in results["description"]
+    assert reply["description"] == sc.DEFAULT_ANSWER_TEXT
+    # the image was sent as a data URL
+    assert (
+        dashscope.requests[0]
+        .json["input"][0]["content"][1]["image_url"]
+        .startswith("data:image/png;base64,")
+    )
+    # mentions are off on every write
+    writes = [c for c in discord.calls if c.method in ("POST", "PATCH") and c.json is not None]
+    assert writes
+    for call in writes:
+        payload = call.json.get("data", call.json) if isinstance(call.json, dict) else {}
+        if "allowed_mentions" in payload:
+            assert payload["allowed_mentions"] == {"parse": []}
+    assert discord.responses_429 == 0
+
+
+def final_title(discord, interaction, title):
+    def check():
+        message = discord.original_message(interaction)
+        embeds = (message or {}).get("embeds") or []
+        return bool(embeds) and embeds[-1].get("title") == title
+
+    return check
+
+
+async def test_failure_half_way_keeps_hits_and_says_why(stack):
+    discord, dashscope, _bot, guild, channel, user = stack
+    dashscope.play(sc.cut_mid_stream("text"))
+    attachment = discord.add_attachment("cat.png", png_bytes(), "image/png", channel_id=channel)
+    interaction = discord.inject_slash(
+        "search", {"image": attachment}, guild_id=guild, channel_id=channel, user_id=user
+    )
+    await discord.wait_until(final_title(discord, interaction, "⚠️ Answer cut off"), within=20)
+    results, reply = discord.original_message(interaction)["embeds"]
+    assert results["title"] == "🔎 Found 5 matching images"
+    assert "broke before the answer was complete" in reply["description"]
+    assert len(dashscope.requests) == 1
+
+
+async def test_no_image_and_no_link_gets_a_clear_answer_and_no_api_call(stack):
+    discord, dashscope, _bot, guild, channel, user = stack
+    interaction = discord.inject_slash(
+        "search", {}, guild_id=guild, channel_id=channel, user_id=user
+    )
+    await interaction.wait_responded(within=3.0)
+    assert interaction.ephemeral
+    assert "Attach an image" in (interaction.response_data or {}).get("content", "")
+    assert dashscope.requests == []
+
+
+async def test_cancel_stops_the_stream_and_says_so(stack):
+    discord, dashscope, _bot, guild, channel, user = stack
+    dashscope.play(sc.stall("hits", seconds=60))
+    attachment = discord.add_attachment("cat.png", png_bytes(), "image/png", channel_id=channel)
+    interaction = discord.inject_slash(
+        "search", {"image": attachment}, guild_id=guild, channel_id=channel, user_id=user
+    )
+
+    def has_hits():
+        message = discord.original_message(interaction)
+        return bool(message) and len(message.get("embeds") or []) == 2
+
+    await discord.wait_until(has_hits, within=20)
+    message = discord.original_message(interaction)
+    cancel = next(
+        c["custom_id"]
+        for row in message["components"]
+        for c in row["components"]
+        if c.get("custom_id", "").startswith("isearch:cancel:")
+    )
+    discord.inject_component(int(message["id"]), cancel, user_id=user)
+    await asyncio.wait_for(dashscope.disconnected.wait(), 10)
+    await discord.wait_until(final_title(discord, interaction, "⏹️ Cancelled"), within=10)
+    assert "cancelled" in discord.original_message(interaction)["embeds"][-1]["description"]
+
+
+async def test_reaction_replies_to_the_message_with_the_search(stack):
+    discord, dashscope, _bot, _guild, channel, user = stack
+    dashscope.play(sc.image_search(hits=3))
+    posted = discord.post_user_message(
+        channel, user, attachments=[("cat.png", png_bytes(), "image/png")]
+    )
+    discord.add_reaction(channel, int(posted["id"]), user, "🔍")
+
+    def replied_done():
+        return any(
+            (m.get("embeds") or [{}])[-1].get("title") == "✅ Answer"
+            for m in discord.bot_messages(channel)
+        )
+
+    await discord.wait_until(replied_done, within=20)
+    reply = next(m for m in discord.bot_messages(channel) if m.get("embeds"))
+    assert reply["message_reference"]["message_id"] == posted["id"]
+    assert reply["embeds"][-1]["description"] == sc.DEFAULT_ANSWER_TEXT
+
+    def marked(emoji):
+        return lambda: any(
+            emoji in urllib.parse.unquote(c.path)
+            for c in discord.calls
+            if "/reactions/" in c.path and c.method == "PUT"
+        )
+
+    assert marked("⏳")()
+    await discord.wait_until(marked("✅"), within=10)

@@ -7,6 +7,7 @@ them, so a settings object can be logged or printed safely.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -220,6 +221,15 @@ def load_settings(
         data_dir=r.text("DATA_DIR", "data"),
         log_level=r.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
     )
+    for entry in settings.image_fetch_allowed_hosts:
+        if "/" in entry or entry.replace(".", "").isdigit() or ":" in entry:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                r.problems.append(
+                    f"IMAGE_FETCH_ALLOWED_HOSTS has {entry!r}, which is not an address or CIDR "
+                    "(e.g. 10.0.0.0/8)"
+                )
     if not settings.search_reaction:
         r.problems.append("SEARCH_REACTION must be an emoji, like 🔍")
     if r.problems:

@@ -62,3 +62,8 @@ def test_dotenv_file_is_read_and_environment_wins(tmp_path):
 def test_allowed_hosts_are_a_comma_list():
     settings = load_settings({"IMAGE_FETCH_ALLOWED_HOSTS": "127.0.0.1, 10.0.0.0/8 ,"}, None)
     assert settings.image_fetch_allowed_hosts == ("127.0.0.1", "10.0.0.0/8")
+
+
+def test_a_malformed_allowed_network_is_refused_by_name():
+    with pytest.raises(SettingsError, match="IMAGE_FETCH_ALLOWED_HOSTS"):
+        load_settings({"IMAGE_FETCH_ALLOWED_HOSTS": "10.0.0.0/33"}, dotenv_path=None)

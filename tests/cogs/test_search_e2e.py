@@ -178,3 +178,46 @@ async def test_reaction_replies_to_the_message_with_the_search(stack):
 
     assert marked("⏳")()
     await discord.wait_until(marked("✅"), within=10)
+
+
+def button_ids(message, prefix):
+    return [
+        c["custom_id"]
+        for row in message.get("components") or []
+        for c in row["components"]
+        if c.get("custom_id", "").startswith(prefix)
+    ]
+
+
+async def test_pagination_and_export(stack):
+    discord, dashscope, _bot, guild, channel, user = stack
+    hits = sc.make_hits(12)
+    dashscope.play(sc.image_search(hits=hits))
+    attachment = discord.add_attachment("cat.png", png_bytes(), "image/png", channel_id=channel)
+    interaction = discord.inject_slash(
+        "search", {"image": attachment}, guild_id=guild, channel_id=channel, user_id=user
+    )
+    await discord.wait_until(final_title(discord, interaction, "✅ Answer"), within=20)
+    message = discord.original_message(interaction)
+    assert hits[5]["url"] not in message["embeds"][0]["description"]
+    next_page = button_ids(message, "isearch:page:")[-1]
+    click = discord.inject_component(int(message["id"]), next_page, user_id=user)
+    await click.wait_responded(within=3.0)
+
+    def on_page_two():
+        embeds = discord.original_message(interaction)["embeds"]
+        return hits[5]["url"] in embeds[0]["description"]
+
+    await discord.wait_until(on_page_two, within=5)
+    assert "Page 2/3" in discord.original_message(interaction)["embeds"][0]["footer"]["text"]
+
+    export = button_ids(message, "isearch:export:")[0]
+    click = discord.inject_component(int(message["id"]), export, user_id=user)
+    await click.wait_responded(within=3.0)
+    assert click.ephemeral
+    upload = next(c for c in reversed(discord.calls) if c.files)
+    (data,) = upload.files.values()
+    csv_text = data.decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "search,index,title,url,host"
+    assert len(csv_text.strip().splitlines()) == 13
+    assert all(hit["url"] in csv_text for hit in hits)

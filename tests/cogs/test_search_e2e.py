@@ -1,6 +1,7 @@
 """End to end: the real bot (discord.py) against the fake Discord and the fake DashScope."""
 
 import asyncio
+import contextlib
 import urllib.parse
 
 import pytest
@@ -23,7 +24,14 @@ def png_bytes():
 
 @pytest.fixture
 async def stack(tmp_path):
-    async with FakeDashScope() as dashscope, FakeDiscord(rate_limit_window_scale=0.1) as discord:
+    async with running_stack(tmp_path) as parts:
+        yield parts
+
+
+@contextlib.asynccontextmanager
+async def running_stack(tmp_path, *, message_content=True):
+    fake = FakeDiscord(rate_limit_window_scale=0.1, message_content_granted=message_content)
+    async with FakeDashScope() as dashscope, fake as discord:
         guild = discord.add_guild("Test server")
         channel = discord.add_channel(guild, "general")
         user = discord.add_user("alice")
@@ -43,7 +51,7 @@ async def stack(tmp_path):
             dotenv_path=None,
         )
         with point_discord_py_at(discord):
-            bot = ImageSearchBot(settings)
+            bot = ImageSearchBot(settings, message_content=message_content)
             task = asyncio.create_task(bot.start(discord.token))
             await asyncio.wait_for(bot.wait_until_ready(), 15)
             try:
@@ -221,3 +229,20 @@ async def test_pagination_and_export(stack):
     assert csv_text.splitlines()[0] == "search,index,title,url,host"
     assert len(csv_text.strip().splitlines()) == 13
     assert all(hit["url"] in csv_text for hit in hits)
+
+
+async def test_reaction_without_the_message_content_intent_says_what_to_enable(tmp_path):
+    async with running_stack(tmp_path, message_content=False) as parts:
+        discord, dashscope, _bot, _guild, channel, user = parts
+        posted = discord.post_user_message(
+            channel, user, attachments=[("cat.png", png_bytes(), "image/png")]
+        )
+        discord.add_reaction(channel, int(posted["id"]), user, "🔍")
+
+        def explained():
+            return any(
+                "Message Content" in (m.get("content") or "") for m in discord.bot_messages(channel)
+            )
+
+        await discord.wait_until(explained, within=10)
+        assert dashscope.requests == []

@@ -11,13 +11,13 @@ import argparse
 import asyncio
 import json
 import sys
-import unicodedata
 from typing import TextIO
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.images import FetchLimits, load_image
 from bot.present.messages import error_text, text
 from bot.present.terminal import search_call_lines, usage_line
+from bot.present.text import visible
 from bot.search.answer import Answer
 from bot.search.errors import SearchError
 from bot.search.events import Failed, Hits, Started, TextDelta
@@ -97,5 +97,5 @@ def _print_failure(error: SearchError, lang: str, err: TextIO) -> None:
 
 
 def _printable(delta: str) -> str:
-    """Model text without terminal control sequences (newlines and tabs kept)."""
-    return "".join(ch for ch in delta if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    """Model text without terminal control sequences (newlines kept)."""
+    return visible(delta, keep_newlines=True)

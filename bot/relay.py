@@ -281,7 +281,8 @@ class Relay:
                 await self._consumer
             except asyncio.CancelledError:
                 if self._stop_error is None or not self._consumer.cancelled():
-                    await self._abandon()
+                    if self._writer is not None:
+                        self._writer.cancel()
                     raise
         if self._stop_error is not None and not self.answer.status.finished:
             self.answer.apply(Failed(self._stop_error, self.clock() - self._started))
@@ -305,10 +306,6 @@ class Relay:
         async for event in events:
             self.answer.apply(event)
             self._dirty.set()
-
-    async def _abandon(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
 
     async def _write_loop(self) -> None:
         while True:

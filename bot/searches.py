@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -54,7 +54,6 @@ class LiveSearch:
     options: RenderOptions
     page: int = 0
     task: asyncio.Task[Answer] | None = None
-    started_at: float = field(default_factory=time.monotonic)
 
     @property
     def answer(self) -> Answer:
@@ -107,7 +106,7 @@ class Searches:
         )
         relay = Relay(
             sink,
-            lambda answer: render_search(answer, live.page, options),
+            lambda _answer: live.render(),
             self.budget,
             interval=self.limits.edit_interval,
             clock=self.clock,

@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.present.export import hits_csv
 from bot.present.messages import text
-from bot.present.render import Action, parse_custom_id, render_search
+from bot.present.render import Action, parse_custom_id
 from bot.relay import NO_MENTIONS, ChannelSink, InteractionSink, Sink, StaticView, view_of
 from bot.search.request import MAX_QUESTION_CHARS, Mode
 from bot.searches import SearchJob
@@ -219,7 +219,7 @@ class SearchCog(commands.Cog):
             await _tell(interaction, text("search.expired", lang))
         elif action is Action.PAGE:
             live.page = int(args[0]) if args and args[0].lstrip("-").isdigit() else 0
-            payload = render_search(live.answer, live.page, live.options)[0]
+            payload = live.render()[0]
             await interaction.response.edit_message(embeds=payload.embeds, view=view_of(payload))
             live.relay.shown(0, payload)
         elif action is Action.EXPORT:

@@ -211,7 +211,7 @@ def usage_footer(
     usage: Usage | None, elapsed: float, price_per_1000: float, model: str, lang: str
 ) -> str:
     usage = usage or Usage()
-    cost = usage.image_searches * price_per_1000 / 1000
+    cost = usage.estimated_cost(price_per_1000)
     parts = [
         text("usage.tokens", lang, tokens=f"{usage.total_tokens:,}"),
         text("usage.searches", lang, count=usage.image_searches),

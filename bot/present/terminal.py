@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from bot.present.messages import text
+from bot.present.text import trim, visible
 from bot.search.answer import SearchCall
 from bot.search.events import Usage
 
 
 def plain(value: str, limit: int = 200) -> str:
     """Web text made safe for a terminal: no control or format characters (no escape codes)."""
-    cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in value
-    )
-    cleaned = " ".join(cleaned.split())
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
-
-
-def estimated_cost(usage: Usage | None, price_per_1000: float) -> str:
-    searches = usage.image_searches if usage else 0
-    return f"¥{searches * price_per_1000 / 1000:.3f}"
+    return trim(" ".join(visible(value).split()), limit)
 
 
 def search_call_lines(number: int, call: SearchCall, lang: str) -> list[str]:
@@ -49,5 +39,5 @@ def usage_line(usage: Usage | None, elapsed: float, price_per_1000: float, lang:
         output=usage.output_tokens,
         searches=usage.image_searches,
         elapsed=elapsed,
-        cost=estimated_cost(usage, price_per_1000),
+        cost=f"¥{usage.estimated_cost(price_per_1000):.3f}",
     )

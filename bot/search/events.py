@@ -36,6 +36,10 @@ class Usage:
     def image_searches(self) -> int:
         return self.tool_calls.get("image_search", 0)
 
+    def estimated_cost(self, price_per_1000_searches: float) -> float:
+        """The image-search part of the bill (tokens are not priced here)."""
+        return self.image_searches * price_per_1000_searches / 1000
+
 
 @dataclass(frozen=True, slots=True)
 class Started:

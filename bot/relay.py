@@ -118,7 +118,7 @@ class ChannelSink:
         try:
             if message is not None:
                 self.messages[index] = await message.edit(
-                    embeds=payload.embeds, view=view_of(payload)
+                    embeds=payload.embeds, view=view_of(payload), allowed_mentions=NO_MENTIONS
                 )
                 return
             previous = self.messages.get(index - 1) if index else self.reference
@@ -147,6 +147,7 @@ class InteractionSink:
         *,
         ephemeral: bool,
         fallback: Callable[[], ChannelSink] | None,
+        moved_notice: Callable[[str], MessagePayload] | None = None,
         clock: Callable[[], float] = time.monotonic,
         lifetime: float = INTERACTION_TOKEN_SECONDS,
         margin: float = 60.0,
@@ -156,8 +157,10 @@ class InteractionSink:
         self.clock = clock
         self.expires_at = clock() + lifetime - margin
         self._fallback = fallback
+        self._moved_notice = moved_notice
         self._moved: ChannelSink | None = None
         self._followups: dict[int, discord.WebhookMessage] = {}
+        self._written: dict[int, MessagePayload] = {}  # what each token message shows
 
     @property
     def bucket(self) -> tuple[str, int, float]:
@@ -176,16 +179,34 @@ class InteractionSink:
         if self.clock() >= self.expires_at:
             if self._fallback is None:
                 raise MessageGone("interaction token expired")
-            self._moved = self._fallback()
-            log.info(
-                "interaction %s: token about to expire, continuing in the channel",
-                self.interaction.id,
-            )
-            return await self._moved.write(index, payload)
+            return await self._hand_over(index, payload)
         try:
             await self._write(index, payload)
         except discord.NotFound as exc:
             raise MessageGone(str(exc.code)) from exc
+        self._written[index] = payload
+
+    async def _hand_over(self, index: int, payload: MessagePayload) -> None:
+        """Repost the search in the channel, then (while the token still works) turn the
+        token's messages into a pointer to it, so nothing is left looking alive."""
+        assert self._fallback is not None
+        log.info(
+            "interaction %s: token about to expire, moving to the channel", self.interaction.id
+        )
+        moved = self._fallback()
+        for earlier in sorted(i for i in self._written if i < index):
+            await moved.write(earlier, self._written[earlier])
+        await moved.write(index, payload)
+        self._moved = moved
+        first = moved.messages.get(0)
+        if self._moved_notice is None or first is None:
+            return
+        notice = self._moved_notice(first.jump_url)
+        for written in sorted(self._written):
+            try:
+                await self._write(written, notice)
+            except discord.HTTPException as exc:  # the channel copy is complete anyway
+                log.info("could not point message %d to its move (%s)", written, exc.status)
 
     async def _write(self, index: int, payload: MessagePayload) -> None:
         response = self.interaction.response
@@ -201,7 +222,9 @@ class InteractionSink:
                 embeds=payload.embeds, view=view_of(payload), allowed_mentions=NO_MENTIONS
             )
         elif index in self._followups:
-            await self._followups[index].edit(embeds=payload.embeds, view=view_of(payload))
+            await self._followups[index].edit(
+                embeds=payload.embeds, view=view_of(payload), allowed_mentions=NO_MENTIONS
+            )
         else:
             self._followups[index] = await self.interaction.followup.send(
                 embeds=payload.embeds,

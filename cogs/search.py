@@ -7,6 +7,7 @@ showing the search is `bot.searches`' work.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import secrets
@@ -19,7 +20,7 @@ from discord.ext import commands
 
 from bot.present.export import hits_csv
 from bot.present.messages import text
-from bot.present.render import Action, parse_custom_id
+from bot.present.render import Action, parse_custom_id, render_moved
 from bot.relay import NO_MENTIONS, ChannelSink, InteractionSink, Sink, StaticView, view_of
 from bot.search.request import MAX_QUESTION_CHARS, Mode
 from bot.searches import SearchJob
@@ -220,7 +221,9 @@ class SearchCog(commands.Cog):
         elif action is Action.PAGE:
             live.page = int(args[0]) if args and args[0].lstrip("-").isdigit() else 0
             payload = live.render()[0]
-            await interaction.response.edit_message(embeds=payload.embeds, view=view_of(payload))
+            await interaction.response.edit_message(
+                embeds=payload.embeds, view=view_of(payload), allowed_mentions=NO_MENTIONS
+            )
             live.relay.shown(0, payload)
         elif action is Action.EXPORT:
             data = hits_csv(live.answer)
@@ -301,6 +304,7 @@ class SearchCog(commands.Cog):
             interaction,
             ephemeral=job.private,
             fallback=fallback if public else None,
+            moved_notice=functools.partial(render_moved, lang=job.locale),
             lifetime=self.bot.interaction_token_seconds,
         )
 

@@ -57,6 +57,9 @@ EN: dict[str, str] = {
     "answer.cancelled": "⏹️ Cancelled",
     "answer.failed": "⚠️ Answer cut off",
     "answer.continued": "✍️ Answer (continued)",
+    "answer.moved_title": "⏩ Continued in the channel",
+    "answer.moved": "This answer ran longer than Discord lets a reply be edited, so it goes on "
+    "in a new message: {link}",
     "status.pending": "🔎 Sending the image to the search…",
     "status.thinking": "🧠 Looking at the image…",
     "status.searching": "🔎 Searching the web for matching images…",
@@ -138,6 +141,8 @@ ZH: dict[str, str] = {
     "answer.cancelled": "⏹️ 已取消",
     "answer.failed": "⚠️ 回答中断",
     "answer.continued": "✍️ 回答（续）",
+    "answer.moved_title": "⏩ 已移至频道中继续",
+    "answer.moved": "这个回答超过了 Discord 允许编辑回复的时长，将在新消息中继续：{link}",
     "status.pending": "🔎 正在发送图片…",
     "status.thinking": "🧠 正在查看图片…",
     "status.searching": "🔎 正在网络上搜索匹配的图片…",

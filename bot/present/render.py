@@ -115,6 +115,16 @@ def render_search(answer: Answer, page: int, options: RenderOptions) -> list[Mes
     return payloads
 
 
+def render_moved(link: str, lang: str) -> MessagePayload:
+    """What a reply shows once its search continues in a channel message at `link`."""
+    embed = discord.Embed(
+        title=text("answer.moved_title", lang),
+        description=text("answer.moved", lang, link=link),
+        colour=COLOUR_CANCELLED,
+    )
+    return MessagePayload([embed])
+
+
 def results_embed(
     answer: Answer, pages: list[Page], index: int, options: RenderOptions
 ) -> discord.Embed:

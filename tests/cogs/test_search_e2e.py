@@ -1,64 +1,16 @@
 """End to end: the real bot (discord.py) against the fake Discord and the fake DashScope."""
 
 import asyncio
-import contextlib
 import urllib.parse
 
-import pytest
-from PIL import Image
-
-from bot.app import ImageSearchBot
-from bot.config import load_settings
+from tests.cogs.stack import (
+    assert_no_mentions_anywhere,
+    button_ids,
+    final_title,
+    png_bytes,
+    running_stack,
+)
 from tests.fakes import dashscope_scenarios as sc
-from tests.fakes.dashscope import FakeDashScope
-from tests.fakes.discord import FakeDiscord, point_discord_py_at
-
-
-def png_bytes():
-    import io
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 40, 40)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-@pytest.fixture
-async def stack(tmp_path):
-    async with running_stack(tmp_path) as parts:
-        yield parts
-
-
-@contextlib.asynccontextmanager
-async def running_stack(tmp_path, *, message_content=True):
-    fake = FakeDiscord(rate_limit_window_scale=0.1, message_content_granted=message_content)
-    async with FakeDashScope() as dashscope, fake as discord:
-        guild = discord.add_guild("Test server")
-        channel = discord.add_channel(guild, "general")
-        user = discord.add_user("alice")
-        discord.add_member(guild, user)
-        settings = load_settings(
-            {
-                "DISCORD_TOKEN": discord.token,
-                "DISCORD_API_URL": discord.api_url,
-                "DISCORD_GATEWAY_URL": discord.gateway_url,
-                "DISCORD_CDN_URL": discord.cdn_url,
-                "DASHSCOPE_API_KEY": "sk-e2e-test-123456",
-                "DASHSCOPE_BASE_URL": dashscope.base_url,
-                "IMAGE_FETCH_ALLOWED_HOSTS": "127.0.0.1",
-                "EDIT_INTERVAL_SECONDS": "0.2",
-                "DATA_DIR": str(tmp_path),
-            },
-            dotenv_path=None,
-        )
-        with point_discord_py_at(discord):
-            bot = ImageSearchBot(settings, message_content=message_content)
-            task = asyncio.create_task(bot.start(discord.token))
-            await asyncio.wait_for(bot.wait_until_ready(), 15)
-            try:
-                yield discord, dashscope, bot, guild, channel, user
-            finally:
-                await bot.close()
-                await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_slash_search_streams_results_and_the_full_answer(stack):
@@ -70,13 +22,7 @@ async def test_slash_search_streams_results_and_the_full_answer(stack):
         "search", {"image": attachment}, guild_id=guild, channel_id=channel, user_id=user
     )
     await interaction.wait_responded(within=3.0)
-
-    def finished():
-        message = discord.original_message(interaction)
-        embeds = (message or {}).get("embeds") or []
-        return bool(embeds) and embeds[-1].get("title") == "✅ Answer"
-
-    await discord.wait_until(finished, within=20)
+    await discord.wait_until(final_title(discord, interaction, "✅ Answer"), within=20)
     message = discord.original_message(interaction)
     results, reply = message["embeds"]
     assert results["title"] == "🔎 Found 7 matching images"
@@ -91,23 +37,8 @@ async def test_slash_search_streams_results_and_the_full_answer(stack):
         .json["input"][0]["content"][1]["image_url"]
         .startswith("data:image/png;base64,")
     )
-    # mentions are off on every write
-    writes = [c for c in discord.calls if c.method in ("POST", "PATCH") and c.json is not None]
-    assert writes
-    for call in writes:
-        payload = call.json.get("data", call.json) if isinstance(call.json, dict) else {}
-        if "allowed_mentions" in payload:
-            assert payload["allowed_mentions"] == {"parse": []}
+    assert_no_mentions_anywhere(discord)
     assert discord.responses_429 == 0
-
-
-def final_title(discord, interaction, title):
-    def check():
-        message = discord.original_message(interaction)
-        embeds = (message or {}).get("embeds") or []
-        return bool(embeds) and embeds[-1].get("title") == title
-
-    return check
 
 
 async def test_failure_half_way_keeps_hits_and_says_why(stack):
@@ -189,15 +120,6 @@ async def test_reaction_replies_to_the_message_with_the_search(stack):
 
     assert marked("⏳")()
     await discord.wait_until(marked("✅"), within=10)
-
-
-def button_ids(message, prefix):
-    return [
-        c["custom_id"]
-        for row in message.get("components") or []
-        for c in row["components"]
-        if c.get("custom_id", "").startswith(prefix)
-    ]
 
 
 async def test_pagination_and_export(stack):

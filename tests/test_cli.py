@@ -56,7 +56,7 @@ async def test_search_prints_hits_answer_and_usage(tmp_path, png):
     for hit in hits:
         assert f"{hit['index']:>4}. " in out and hit["url"] in out
     assert sc.DEFAULT_ANSWER_TEXT in out
-    assert "1 image searches" in out and "¥0.048" in out
+    assert "1 image search," in out and "¥0.048" in out
     assert "Searching…" in err
     # the image went as a PNG data URL, with the similar-mode prompt
     content = sent["input"][0]["content"]

@@ -66,6 +66,7 @@ EN: dict[str, str] = {
     "status.reading": "🧠 Reading the results…",
     "usage.tokens": "{tokens} tokens",
     "usage.searches": "{count} image searches",
+    "usage.search_one": "1 image search",
     "button.previous": "Previous",
     "button.next": "Next",
     "button.export": "All hits (CSV)",
@@ -94,7 +95,7 @@ EN: dict[str, str] = {
     "cli.no_hits": "no matching images found",
     "cli.unreadable": "the results of this search could not be read",
     "cli.answer": "Answer",
-    "cli.usage": "{tokens} tokens (in {input} / out {output}), {searches} image searches, "
+    "cli.usage": "{tokens} tokens (in {input} / out {output}), {searches}, "
     "{elapsed:.1f} s, about {cost}",
     "cli.failed": "Search failed [{code}]: {message}",
 }
@@ -149,6 +150,7 @@ ZH: dict[str, str] = {
     "status.reading": "🧠 正在阅读搜索结果…",
     "usage.tokens": "{tokens} 个 token",
     "usage.searches": "{count} 次图片搜索",
+    "usage.search_one": "1 次图片搜索",
     "button.previous": "上一页",
     "button.next": "下一页",
     "button.export": "全部结果（CSV）",
@@ -176,7 +178,7 @@ ZH: dict[str, str] = {
     "cli.no_hits": "没有找到匹配的图片",
     "cli.unreadable": "无法读取这次搜索的结果",
     "cli.answer": "回答",
-    "cli.usage": "{tokens} 个 token（输入 {input} / 输出 {output}），{searches} 次图片搜索，"
+    "cli.usage": "{tokens} 个 token（输入 {input} / 输出 {output}），{searches}，"
     "{elapsed:.1f} 秒，约 {cost}",
     "cli.failed": "搜索失败 [{code}]：{message}",
 }
@@ -203,3 +205,8 @@ def error_text(error: SearchError, lang: str = "en") -> str:
     if key not in EN:  # a code added without a sentence still reads as something
         key = f"error.{ErrorCode.UNAVAILABLE.value}"
     return text(key, lang, detail=error.detail or error.code.value)
+
+
+def searches_text(count: int, lang: str) -> str:
+    """'1 image search' / '3 image searches'."""
+    return text("usage.search_one" if count == 1 else "usage.searches", lang, count=count)

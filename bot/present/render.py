@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.present.messages import error_text, text
+from bot.present.messages import error_text, searches_text, text
 from bot.present.text import inert, model_text, safe_link, split_text, trim
 from bot.search.answer import Answer, SearchCall, Status
 from bot.search.errors import ErrorCode
@@ -224,7 +224,7 @@ def usage_footer(
     cost = usage.estimated_cost(price_per_1000)
     parts = [
         text("usage.tokens", lang, tokens=f"{usage.total_tokens:,}"),
-        text("usage.searches", lang, count=usage.image_searches),
+        searches_text(usage.image_searches, lang),
         f"{elapsed:.1f} s",
         f"≈ ¥{cost:.3f}",
     ]

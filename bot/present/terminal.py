@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.present.messages import text
+from bot.present.messages import searches_text, text
 from bot.present.text import trim, visible
 from bot.search.answer import SearchCall
 from bot.search.events import Usage
@@ -37,7 +37,7 @@ def usage_line(usage: Usage | None, elapsed: float, price_per_1000: float, lang:
         tokens=usage.total_tokens,
         input=usage.input_tokens,
         output=usage.output_tokens,
-        searches=usage.image_searches,
+        searches=searches_text(usage.image_searches, lang),
         elapsed=elapsed,
         cost=f"¥{usage.estimated_cost(price_per_1000):.3f}",
     )

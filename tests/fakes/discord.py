@@ -74,7 +74,9 @@ class FakeDiscord(InteractionInjector):
         recommended_shards: int = 1,
         heartbeat_interval_ms: float = 41_250,
         bot_name: str = "FakeBot",
+        port: int = 0,
     ) -> None:
+        self.port = port  # 0: any free port
         super().__init__(
             token=token,
             message_content_granted=message_content_granted,
@@ -114,7 +116,7 @@ class FakeDiscord(InteractionInjector):
         app.router.add_get("/{tail:.*}", self.cdn.handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         port = self._runner.addresses[0][1]
         self.cdn.base_url = f"http://127.0.0.1:{port}"

@@ -139,7 +139,7 @@ def test_long_answer_continues_in_new_messages_and_everything_fits():
     shown = "".join(p.embeds[-1].description for p in payloads)
     assert shown.replace("\n", "").replace(" ", "") == long_text.replace("\n", "").replace(" ", "")
     footer = payloads[-1].embeds[-1].footer.text
-    assert "150 tokens" in footer and "1 image searches" in footer and "¥0.048" in footer
+    assert "150 tokens" in footer and "1 image search " in footer and "¥0.048" in footer
     assert all(not p.buttons for p in payloads[1:])
 
 

@@ -202,3 +202,27 @@ async def test_a_long_answer_moves_to_the_channel_before_the_token_expires(tmp_p
         (pointer,) = discord.original_message(interaction)["embeds"]
         assert pointer["title"] == "⏩ Continued in the channel"
         assert f"/channels/{guild}/{channel}/{moved['id']}" in pointer["description"]
+
+
+async def test_reaction_takes_the_first_image_says_how_many_more_and_runs_once(stack):
+    discord, dashscope, _bot, guild, channel, user = stack
+    dashscope.play(sc.image_search(hits=2, delay=0.05))
+    posted = discord.post_user_message(
+        channel,
+        user,
+        attachments=[("red.png", RED, "image/png"), ("blue.png", BLUE, "image/png")],
+    )
+    other = discord.add_user("bob")
+    discord.add_member(guild, other)
+    robot = discord.add_user("otherbot", bot=True)
+    discord.add_member(guild, robot)
+    bait = discord.post_user_message(channel, other, attachments=[("b.png", BLUE, "image/png")])
+    discord.add_reaction(channel, int(bait["id"]), robot, "🔍")  # reactions of bots: ignored
+    discord.add_reaction(channel, int(posted["id"]), user, "🔍")
+    discord.add_reaction(channel, int(posted["id"]), other, "🔍")  # already running: no second
+    await discord.wait_until(bot_reply_titled(discord, channel, "✅ Answer"), within=20)
+    (reply,) = channel_posts(discord, channel)
+    assert "1 more in that message" in str(reply["embeds"])
+    assert sent_image(dashscope) == RED
+    assert len(dashscope.requests) == 1
+    assert not [c for c in discord.calls if c.path.endswith(f"/messages/{bait['id']}")]

@@ -119,7 +119,8 @@ class Cut:
 
 @dataclass(frozen=True, slots=True)
 class HttpError:
-    """A non-2xx answer returned instead of a stream (only `Sleep`s may come before it)."""
+    """A non-2xx answer returned instead of a stream (only `Sleep`s may come before it);
+    also carries the JSON of a non-streamed 200 answer (`plain_response`)."""
 
     status: int
     body: str
@@ -705,6 +706,39 @@ def http_error_sse(
 
 
 # --------------------------------------------------------------------------------------------
+# Non-streamed answers
+
+
+def plain_response(
+    text: str = "OK",
+    *,
+    status: str = "completed",
+    model: str = DEFAULT_MODEL,
+    error: JSONDict | None = None,
+    seed: int = 0,
+) -> Scenario:
+    """A non-streamed answer (`stream` false): HTTP 200 with the whole `response` object as
+    JSON, one message with `text`, no tool call, a small usage. `status="failed"` with
+    `error={"code","message"}` is the documented HTTP-200 failure (e.g. rate limiting).
+    Played through the `HttpError` step, which sends any status with a JSON body."""
+    s = _Stream(seed=seed, model=model)
+    part = {"type": "output_text", "text": text, "annotations": []}
+    message = {
+        "type": "message",
+        "id": s.item_id(),
+        "role": "assistant",
+        "status": "completed",
+        "content": [part],
+    }
+    s.items.append(message)
+    s.text_chars += len(text)
+    extra: JSONDict = {} if error is None else {"error": error}
+    response = s.response(status, output=s.output(), usage=s.usage(), **extra)
+    body = compact_json(response)
+    return Scenario([HttpError(200, body, request_id=_request_id(seed))], name="plain_response")
+
+
+# --------------------------------------------------------------------------------------------
 # Failures inside an HTTP-200 stream
 
 
@@ -917,6 +951,7 @@ _FACTORIES: dict[str, Callable[[], Scenario]] = {
         429, "Throttling", "Requests throttling triggered."
     ),
     "http_429_sse": lambda: http_error_sse(),
+    "plain_response": lambda: plain_response(),
     "http_500_internal": lambda: http_error_openai(
         500, "internal_error", INTERNAL_ERROR_MESSAGE, "internal_error"
     ),

@@ -123,7 +123,16 @@ class SearchEngine:
                     raise SearchError(
                         ErrorCode.TIMEOUT, f"nothing received for {wait:.3g} s"
                     ) from None
-                for event in _translate(raw, state, lambda: self.clock() - started):
+                try:
+                    translated = _translate(raw, state, lambda: self.clock() - started)
+                except SearchError:
+                    raise
+                except Exception as exc:  # an event in a shape we cannot read
+                    kind = getattr(raw, "type", None)
+                    raise SearchError(
+                        ErrorCode.PROTOCOL, f"unreadable {kind} event: {type(exc).__name__}"
+                    ) from None
+                for event in translated:
                     yield event
                     if isinstance(event, Completed | Failed):
                         _log_outcome(event, state)
@@ -155,13 +164,14 @@ def _translate(raw: Any, state: _StreamState, elapsed: Callable[[], float]) -> l
         extra = getattr(raw, "model_extra", None) or {}
         raise SearchError(classify(extra.get("code"), extra.get("message")), _detail(extra))
     if kind == "response.created":
-        response = raw.response
-        state.response_id = str(response.id or "")
-        return [Started(state.response_id, str(getattr(response, "model", "") or ""))]
-    if kind in _REASONING_DELTAS:
-        return [ReasoningDelta(str(raw.delta))]
-    if kind == "response.output_text.delta":
-        return [TextDelta(str(raw.delta))]
+        response = getattr(raw, "response", None)
+        state.response_id = str(_field(response, "id") or state.response_id)
+        return [Started(state.response_id, str(_field(response, "model") or ""))]
+    if kind in _REASONING_DELTAS or kind == "response.output_text.delta":
+        delta = getattr(raw, "delta", None)
+        if not isinstance(delta, str):  # missing or null: nothing to show (never "None")
+            return []
+        return [TextDelta(delta) if kind == "response.output_text.delta" else ReasoningDelta(delta)]
     if kind == "response.output_item.added":
         item = raw.item
         if _field(item, "type") == "image_search_call":
@@ -213,6 +223,8 @@ def parse_hits(output: Any) -> tuple[Hit, ...]:
         items = json.loads(output) if isinstance(output, str) else output
     except json.JSONDecodeError as exc:
         raise SearchError(ErrorCode.PROTOCOL, f"search results are not JSON ({exc.msg})") from None
+    except RecursionError:  # nested beyond what the parser can follow
+        raise SearchError(ErrorCode.PROTOCOL, "search results are nested too deeply") from None
     if not isinstance(items, list):
         raise SearchError(ErrorCode.PROTOCOL, "search results are not a list")
     hits = []
@@ -263,21 +275,25 @@ def _usage(usage: Any) -> Usage:
     if usage is None:
         return Usage()
     data = _as_dict(usage)
-    tools = data.get("x_tools") or {}
+    tools = data.get("x_tools")
     output_details = _as_dict(data.get("output_tokens_details"))
     input_details = _as_dict(data.get("input_tokens_details"))
+    # Odd counts are read as 0: a complete answer is never failed over its usage.
     return Usage(
-        input_tokens=int(data.get("input_tokens") or 0),
-        output_tokens=int(data.get("output_tokens") or 0),
-        total_tokens=int(data.get("total_tokens") or 0),
-        reasoning_tokens=int(output_details.get("reasoning_tokens") or 0),
-        cached_tokens=int(input_details.get("cached_tokens") or 0),
+        input_tokens=_count(data.get("input_tokens")),
+        output_tokens=_count(data.get("output_tokens")),
+        total_tokens=_count(data.get("total_tokens")),
+        reasoning_tokens=_count(output_details.get("reasoning_tokens")),
+        cached_tokens=_count(input_details.get("cached_tokens")),
         tool_calls={
-            str(name): int(_as_dict(info).get("count") or 0)
-            for name, info in tools.items()
-            if isinstance(tools, dict)
+            str(name): _count(_as_dict(info).get("count"))
+            for name, info in (tools.items() if isinstance(tools, dict) else ())
         },
     )
+
+
+def _count(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
 
 def _final_text(output: Any) -> str | None:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,15 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.images import FetchLimits
 from bot.images.fetch import make_session
 from bot.logs import configure_logging
+from bot.present.render import render_stopped
+from bot.relay import NO_MENTIONS
 from bot.search.stream import SearchEngine, make_client
-from bot.searches import Searches, SearchLimits
+from bot.searches import Searches, SearchLimits, mark_interrupted
+from bot.store import SearchRecord, Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.search", "cogs.reactions")
+EXTENSIONS = ("cogs.search", "cogs.reactions", "cogs.admin")
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -64,11 +68,19 @@ class ImageSearchBot(commands.Bot):
         point_discord_at(settings)
         # Created in setup_hook, where an event loop runs.
         self.searches: Searches
+        self.store: Store
         self._openai: openai.AsyncOpenAI | None = None
         self._images: aiohttp.ClientSession | None = None
+        self._purger: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         settings = self.settings
+        self.store = await Store.open(settings.database_url)
+        interrupted = await mark_interrupted(
+            self.store, "", datetime.now(UTC), self._show_interrupted
+        )
+        if interrupted:
+            log.info("%d searches were interrupted by the last stop; marked so", interrupted)
         limits = FetchLimits.from_settings(settings)
         self._images = make_session(limits)
         self._openai = make_client(settings)
@@ -76,17 +88,43 @@ class ImageSearchBot(commands.Bot):
             SearchEngine.from_settings(settings, self._openai),
             limits,
             self._images,
+            self.store,
             limits=SearchLimits(
                 edit_interval=settings.edit_interval_seconds,
                 price_per_1000=settings.price_per_1000_searches,
+                max_concurrent=settings.max_concurrent_searches,
             ),
         )
+        self._purger = asyncio.create_task(self._purge_history_forever())
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)
             except Exception:  # one broken cog must not keep the others down
                 log.exception("could not load %s", extension)
         await self.sync_commands(force=False)
+
+    async def _show_interrupted(self, record: SearchRecord) -> None:
+        """Edit a message the last process left streaming: keep what it shows, say why it
+        stopped. The history has only what was saved; the message has everything shown."""
+        assert record.reply_channel_id is not None and record.reply_message_id is not None
+        channel = self.get_channel(record.reply_channel_id) or await self.fetch_channel(
+            record.reply_channel_id
+        )
+        assert isinstance(channel, discord.abc.Messageable)
+        message = await channel.fetch_message(record.reply_message_id)
+        payload = render_stopped(message.embeds, record.language or "en-US")
+        await message.edit(embeds=payload.embeds, view=None, allowed_mentions=NO_MENTIONS)
+
+    async def _purge_history_forever(self) -> None:
+        """Delete history older than each server's retention, now and then."""
+        while True:
+            try:
+                deleted = await self.store.purge(now=datetime.now(UTC))
+                if deleted:
+                    log.info("deleted %d searches past their server's retention", deleted)
+            except Exception:
+                log.exception("purging old search history failed")
+            await asyncio.sleep(self.settings.history_purge_hours * 3600)
 
     async def sync_commands(self, *, force: bool) -> bool:
         """Register the app commands, unless they are what was registered last time."""
@@ -113,6 +151,8 @@ class ImageSearchBot(commands.Bot):
         )
 
     async def close(self) -> None:
+        if self._purger is not None:
+            self._purger.cancel()
         if hasattr(self, "searches"):
             await self.searches.shutdown()
         await super().close()
@@ -120,6 +160,8 @@ class ImageSearchBot(commands.Bot):
             await self._openai.close()
         if self._images is not None:
             await self._images.close()
+        if hasattr(self, "store"):
+            await self.store.close()
 
 
 async def serve(settings: Settings, **bot_options: Any) -> int:

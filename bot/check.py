@@ -26,6 +26,7 @@ import openai
 from bot.config import Settings, SettingsError, load_settings
 from bot.search.errors import ErrorCode, SearchError
 from bot.search.stream import classify, map_exception
+from bot.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_SETTINGS = 0, 1, 2
 EPILOG = """\
@@ -284,11 +285,36 @@ SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite")
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
 
 
-def check_database(settings: Settings) -> Finding:
-    """Only what can be known without bot/store: the URL's scheme and, for SQLite, whether
-    the file's directory can be written. The connection check comes with bot/store."""
+async def check_database(settings: Settings) -> Finding:
+    """The URL, then the database itself: opened (its schema migrated, as the bot's start
+    would) with a time limit. A SQLite file that does not exist yet is not created."""
+    name = "Database"
+    finding = _check_database_url(settings)
+    if finding.level is not Level.OK or finding.found.endswith(_CREATED_LATER):
+        return finding
+    try:
+        store = await asyncio.wait_for(Store.open(settings.database_url), DATABASE_TIMEOUT)
+    except Exception as exc:  # any failure to connect is the finding itself
+        reason = _redact_url_password(f"{type(exc).__name__}: {exc}", settings.database_url)
+        return Finding(
+            name, Level.FAIL, f"{finding.found}, but opening it failed: {reason}", _DB_FIX
+        )
+    await store.close()
+    return Finding(name, Level.OK, f"{finding.found}: opened, schema up to date")
+
+
+DATABASE_TIMEOUT = 15.0
+_CREATED_LATER = "(created on first start)"
+
+
+def _redact_url_password(message: str, url: str) -> str:
+    password = urlsplit(url).password
+    return message.replace(password, "***") if password else message
+
+
+def _check_database_url(settings: Settings) -> Finding:
+    """The URL's scheme and, for SQLite, whether the file's directory can be written."""
     name, url = "Database", settings.database_url
-    not_opened = "(database not opened: the connection check is not wired in yet)"
     scheme, _, rest = url.partition("://")
     scheme = scheme.lower()
     if scheme in SQLITE_SCHEMES:
@@ -300,15 +326,16 @@ def check_database(settings: Settings) -> Finding:
         if problem:
             return Finding(name, Level.FAIL, f"SQLite file {_shown_path(path)}: {problem}", _DB_FIX)
         shown = _shown_path(path)
-        return Finding(name, Level.OK, f"SQLite file {shown} can be written {not_opened}")
+        if not Path(path).exists():
+            return Finding(name, Level.OK, f"SQLite file {shown} can be written {_CREATED_LATER}")
+        return Finding(name, Level.OK, f"SQLite file {shown}")
     if scheme in POSTGRES_SCHEMES:
         parts = urlsplit(url)
         if not parts.hostname and not parts.path.strip("/"):
             found = "the PostgreSQL URL names no host or database"
             return Finding(name, Level.FAIL, found, _DB_FIX)
         database = parts.path.strip("/") or "(default database)"
-        where = f"{database} on {parts.hostname or 'the local socket'}"
-        return Finding(name, Level.OK, f"PostgreSQL URL for {where} {not_opened}")
+        return Finding(name, Level.OK, f"PostgreSQL {database} on {parts.hostname or 'the socket'}")
     shown = f"an unknown scheme ({scheme}://)" if rest else "no scheme"
     return Finding(name, Level.FAIL, f"DATABASE_URL has {shown}", _DB_FIX)
 
@@ -396,8 +423,10 @@ def exit_status(findings: list[Finding]) -> int:
 
 async def collect(settings: Settings) -> list[Finding]:
     """Every check after the settings; the network ones run at the same time."""
-    discord, dashscope = await asyncio.gather(check_discord(settings), check_dashscope(settings))
-    return [*discord, dashscope, check_database(settings), check_data_dir(settings)]
+    discord, dashscope, database = await asyncio.gather(
+        check_discord(settings), check_dashscope(settings), check_database(settings)
+    )
+    return [*discord, dashscope, database, check_data_dir(settings)]
 
 
 def _sources() -> str:

@@ -80,6 +80,8 @@ class Settings:
     dashscope_max_retries: int
     dashscope_thinking: bool
     price_per_1000_searches: float
+    max_concurrent_searches: int
+    history_purge_hours: float
     # Images
     image_fetch_allowed_hosts: tuple[str, ...]
     image_max_download_bytes: int
@@ -211,6 +213,8 @@ def load_settings(
         dashscope_max_retries=r.number("DASHSCOPE_MAX_RETRIES", 2, int, 0, 10),
         dashscope_thinking=r.flag("DASHSCOPE_THINKING", True),
         price_per_1000_searches=r.number("PRICE_PER_1000_SEARCHES", 48.0, float, 0, 1e6),
+        max_concurrent_searches=r.number("MAX_CONCURRENT_SEARCHES", 4, int, 1, 1000),
+        history_purge_hours=r.number("HISTORY_PURGE_HOURS", 6.0, float, 0.01, 24 * 30),
         image_fetch_allowed_hosts=r.items("IMAGE_FETCH_ALLOWED_HOSTS"),
         image_max_download_bytes=r.number(
             "IMAGE_MAX_DOWNLOAD_BYTES", 25 * 1024 * 1024, int, 1024, 500 * 1024 * 1024

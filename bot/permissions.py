@@ -6,8 +6,7 @@ does today is asked for:
 
 - not Attach Files: the only upload (the CSV export) is an interaction response, and Discord
   always grants Embed Links and Attach Files to those;
-- not Use External Emojis: the bot only uses Unicode emoji;
-- not Create Public Threads: nothing creates threads yet (add it here when something does).
+- not Use External Emojis: the bot only uses Unicode emoji.
 """
 
 from __future__ import annotations
@@ -43,6 +42,12 @@ NEEDED: tuple[Permission, ...] = (
         "fetch the message reacted to or replied to, and reply to it",
     ),
     Permission("add_reactions", "Add Reactions", 1 << 6, "mark progress with ⏳ ✅ ❌"),
+    Permission(
+        "create_public_threads",
+        "Create Public Threads",
+        1 << 35,
+        "answer a follow-up question in a thread under the result",
+    ),
 )
 
 

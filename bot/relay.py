@@ -97,6 +97,11 @@ class Sink(Protocol):
 
     async def write(self, index: int, payload: MessagePayload) -> None: ...
 
+    @property
+    def first_message(self) -> tuple[int, int] | None:
+        """(channel id, message id) of message 0 once written, if others can see it."""
+        ...
+
 
 class ChannelSink:
     """Messages sent with the bot token in a channel, the first one replying to `reference`."""
@@ -112,6 +117,11 @@ class ChannelSink:
     @property
     def bucket(self) -> tuple[str, int, float]:
         return f"channel:{self.channel_id}", 5, 5.0
+
+    @property
+    def first_message(self) -> tuple[int, int] | None:
+        first = self.messages.get(0)
+        return None if first is None else (self.channel_id, first.id)
 
     async def write(self, index: int, payload: MessagePayload) -> None:
         message = self.messages.get(index)
@@ -161,12 +171,21 @@ class InteractionSink:
         self._moved: ChannelSink | None = None
         self._followups: dict[int, discord.WebhookMessage] = {}
         self._written: dict[int, MessagePayload] = {}  # what each token message shows
+        self._original_id: int | None = None
 
     @property
     def bucket(self) -> tuple[str, int, float]:
         if self._moved is not None:
             return self._moved.bucket
         return f"webhook:{self.interaction.id}", 5, 2.0
+
+    @property
+    def first_message(self) -> tuple[int, int] | None:
+        if self._moved is not None:
+            return self._moved.first_message
+        if self.ephemeral or self._original_id is None or self.interaction.channel_id is None:
+            return None
+        return self.interaction.channel_id, self._original_id
 
     @property
     def deadline(self) -> float:
@@ -211,16 +230,18 @@ class InteractionSink:
     async def _write(self, index: int, payload: MessagePayload) -> None:
         response = self.interaction.response
         if index == 0 and not response.is_done():
-            await response.send_message(
+            callback = await response.send_message(
                 embeds=payload.embeds,
                 view=view_of(payload),
                 ephemeral=self.ephemeral,
                 allowed_mentions=NO_MENTIONS,
             )
+            self._original_id = callback.message_id
         elif index == 0:
-            await self.interaction.edit_original_response(
+            message = await self.interaction.edit_original_response(
                 embeds=payload.embeds, view=view_of(payload), allowed_mentions=NO_MENTIONS
             )
+            self._original_id = message.id
         elif index in self._followups:
             await self._followups[index].edit(
                 embeds=payload.embeds, view=view_of(payload), allowed_mentions=NO_MENTIONS
@@ -246,8 +267,11 @@ class Relay:
         *,
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        on_shown: Callable[[tuple[int, int]], None] | None = None,
     ) -> None:
         self.sink = sink
+        self.on_shown = on_shown  # told (channel id, message id) of the first message
+        self._reported: tuple[int, int] | None = None
         self.render = render
         self.budget = budget
         self.interval = interval
@@ -388,3 +412,8 @@ class Relay:
             return
         self._failures.pop(index, None)
         self._sent[index] = payload.signature()
+        if index == 0 and self.on_shown is not None:
+            where = self.sink.first_message
+            if where is not None and where != self._reported:
+                self._reported = where
+                self.on_shown(where)

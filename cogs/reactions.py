@@ -7,16 +7,18 @@ One search per message and emoji at a time; reactions by bots are ignored.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
-from bot.present.messages import text
+from bot import guild_policy as policy
+from bot.present.messages import refusal_text, text
 from bot.relay import NO_MENTIONS, ChannelSink
 from bot.search.answer import Status
 from bot.searches import SearchJob
 from bot.sources import images_in_message, message_looks_blanked
+from bot.store import GuildSettings, Refused
 
 if TYPE_CHECKING:
     from bot.app import ImageSearchBot
@@ -39,20 +41,29 @@ class ReactionCog(commands.Cog):
         if event.member is not None and event.member.bot:
             return
         emoji = str(event.emoji)
-        if emoji != self.bot.settings.search_reaction:
+        settings = await self.bot.store.get_guild_settings(event.guild_id)
+        if emoji != policy.reaction_emoji(settings, self.bot.settings.search_reaction):
             return
+        roles = [role.id for role in event.member.roles] if event.member is not None else []
+        if not policy.may_react(settings, roles):
+            return
+        channel = self.bot.get_channel(event.channel_id)
+        if not policy.answers_in(settings, event.channel_id, getattr(channel, "parent_id", None)):
+            return  # a reaction is not a request to be told where the bot works
         key = (event.message_id, emoji)
         if key in self.active:
             return
         self.active.add(key)
         try:
-            await self._search(event, me.id)
+            await self._search(event, me.id, settings)
         except discord.HTTPException as exc:
             log.warning("reaction search on %s failed: %s", event.message_id, exc.status)
         finally:
             self.active.discard(key)
 
-    async def _search(self, event: discord.RawReactionActionEvent, me: int) -> None:
+    async def _search(
+        self, event: discord.RawReactionActionEvent, me: int, settings: GuildSettings
+    ) -> None:
         channel = self.bot.get_channel(event.channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return
@@ -61,7 +72,7 @@ class ReactionCog(commands.Cog):
         except (discord.NotFound, discord.Forbidden):
             return
         guild = message.guild
-        lang = str(guild.preferred_locale) if guild else "en-US"
+        lang = policy.language(settings, str(guild.preferred_locale) if guild else "en-US")
         candidates = images_in_message(message, cdn_base=self.bot.settings.discord_cdn_url)
         if not candidates:
             if message_looks_blanked(
@@ -76,22 +87,42 @@ class ReactionCog(commands.Cog):
         note = ""
         if len(candidates) > 1:
             note = text("search.more_images", lang, count=len(candidates) - 1)
-        job = SearchJob(
-            image_url=candidates[0].url,
-            requester_id=event.user_id,
-            channel_id=event.channel_id,
-            guild_id=event.guild_id,
-            locale=lang,
-            show_pictures=bool(getattr(channel, "is_nsfw", lambda: False)()),
-            entry_point="reaction",
-            note=note,
+        job = policy.apply(
+            SearchJob(
+                image_url=candidates[0].url,
+                requester_id=event.user_id,
+                channel_id=event.channel_id,
+                guild_id=event.guild_id,
+                mode=policy.default_mode(settings),
+                locale=lang,
+                entry_point="reaction",
+                note=note,
+                source_message_url=message.jump_url,
+            ),
+            settings,
+            moderator=_can_manage_messages(event.member, channel),
+            age_restricted=bool(getattr(channel, "is_nsfw", lambda: False)()),
         )
+        live = await self.bot.searches.start(job, ChannelSink(channel, event.channel_id, message))
+        if isinstance(live, Refused):
+            await message.reply(
+                refusal_text(live.reason, live.retry_at, lang),
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+                delete_after=30,
+            )
+            return
         await _mark(message, WORKING, add=True)
-        live = self.bot.searches.start(job, ChannelSink(channel, event.channel_id, message))
         assert live.task is not None
         answer = await live.task
         await _mark(message, WORKING, add=False)
         await _mark(message, DONE if answer.status is Status.COMPLETED else FAILED, add=True)
+
+
+def _can_manage_messages(member: discord.Member | None, channel: Any) -> bool:
+    if member is None or not hasattr(channel, "permissions_for"):
+        return False
+    return bool(channel.permissions_for(member).manage_messages)
 
 
 async def _mark(message: discord.Message, emoji: str, *, add: bool) -> None:

@@ -14,8 +14,9 @@ from tests.fakes.discord import FakeDiscord
 from tests.test_check import TOKEN, run_command, settings_for
 
 # View Channels, Send Messages, Send Messages in Threads, Embed Links, Read Message History,
+# Create Public Threads (for follow-ups),
 # Add Reactions (written out, so a change to the list is a deliberate change to this test).
-EXPECTED = 1024 + 2048 + 274877906944 + 16384 + 65536 + 64
+EXPECTED = 1024 + 2048 + 274877906944 + 16384 + 65536 + 64 + 34359738368
 
 
 def test_permissions_value_is_the_or_of_the_listed_flags():

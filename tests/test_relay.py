@@ -26,6 +26,10 @@ class RecordingSink:
     def bucket(self):
         return self._bucket, 5, 5.0
 
+    @property
+    def first_message(self):
+        return (1, 100) if any(index == 0 for _, index, _ in self.writes) else None
+
     async def write(self, index: int, payload: MessagePayload) -> None:
         if self.fail:
             raise self.fail

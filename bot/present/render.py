@@ -41,6 +41,8 @@ class Action(StrEnum):
     EXPORT = "export"
     CANCEL = "cancel"
     NOOP = "noop"
+    FOLLOW_UP = "followup"
+    REPORT = "report"
 
 
 def custom_id(action: Action, search_id: str, *args: object) -> str:
@@ -65,6 +67,7 @@ class RenderOptions:
     show_pictures: bool = False
     price_per_1000: float = 48.0
     note: str = ""  # a line under the status, e.g. "2 more images in that message"
+    follow_up: bool = False  # offer "Ask a follow-up" and "Report" once the search is over
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,20 @@ def render_search(answer: Answer, page: int, options: RenderOptions) -> list[Mes
     payloads = [MessagePayload([*results, chunks[0]], _buttons(answer, pages, page, options))]
     payloads.extend(MessagePayload([chunk]) for chunk in chunks[1:])
     return payloads
+
+
+def render_stopped(embeds: list[discord.Embed], lang: str) -> MessagePayload:
+    """A message left streaming by a bot that stopped, as it should read now: everything it
+    shows is kept, its last embed says the answer was cut off and why; no live buttons."""
+    if not embeds:
+        return MessagePayload([])
+    last = embeds[-1].copy()
+    body = (last.description or "").removesuffix(CURSOR).rstrip()
+    reason = text("error.bot_stopped", lang)
+    last.title = text("answer.failed", lang)
+    last.colour = COLOUR_FAILED
+    last.description = trim(f"{body}\n\n{reason}" if body else reason, 4096)
+    return MessagePayload([*embeds[:-1], last])
 
 
 def render_moved(link: str, lang: str) -> MessagePayload:
@@ -265,5 +282,15 @@ def _buttons(
                 custom_id(Action.CANCEL, sid),
                 style=discord.ButtonStyle.danger,
             )
+        )
+    elif options.follow_up:
+        if answer.status is Status.COMPLETED and answer.response_id:
+            buttons.append(
+                ButtonSpec(
+                    text("button.follow_up", lang), custom_id(Action.FOLLOW_UP, sid), emoji="💬"
+                )
+            )
+        buttons.append(
+            ButtonSpec(text("button.report", lang), custom_id(Action.REPORT, sid), emoji="📝")
         )
     return buttons

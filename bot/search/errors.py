@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     BAD_LINK = "bad_link"  # not an http(s) link
     # The person's input
     QUESTION_TOO_LONG = "question_too_long"
+    BOT_STOPPED = "bot_stopped"  # the bot was stopped or restarted while the search ran
+    STORAGE = "storage"  # the bot's own database did not answer (quotas cannot be checked)
 
 
 # Codes where the same request, tried again a little later, may well succeed.

@@ -69,6 +69,7 @@ async def running_stack(
                 "IMAGE_FETCH_ALLOWED_HOSTS": "127.0.0.1",
                 "EDIT_INTERVAL_SECONDS": "0.2",
                 "DATA_DIR": str(tmp_path),
+                "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
                 **(environ or {}),
             },
             dotenv_path=None,
@@ -77,6 +78,8 @@ async def running_stack(
             bot = ImageSearchBot(settings, message_content=message_content, **(bot_options or {}))
             task = asyncio.create_task(bot.start(discord.token))
             await asyncio.wait_for(bot.wait_until_ready(), 15)
+            # Tests search many times in a row; the quota tests set their own limits.
+            await bot.store.update_guild_settings(guild, member_cooldown_seconds=0)
             try:
                 yield Stack(discord, dashscope, bot, guild, channel, user)
             finally:

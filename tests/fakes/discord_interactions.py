@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from tests.fakes.discord_events import EventfulState
 from tests.fakes.discord_models import (
@@ -22,6 +23,15 @@ from tests.fakes.discord_models import (
 )
 
 _OPTION_TYPES: tuple[tuple[type, int], ...] = ((bool, 5), (int, 4), (float, 10), (str, 3))
+_REF_TYPES = {"user": 6, "channel": 7, "role": 8}
+
+
+@dataclass(frozen=True)
+class OptionRef:
+    """A user, channel or role option of `inject_subcommand`, resolved as Discord does."""
+
+    kind: Literal["user", "channel", "role"]
+    id: int
 
 
 class InteractionInjector(EventfulState):
@@ -202,6 +212,65 @@ class InteractionInjector(EventfulState):
             user_id=user_id,
             locale=locale,
         )
+
+    def inject_subcommand(
+        self,
+        path: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        guild_id: int | None,
+        channel_id: int,
+        user_id: int,
+        locale: str = "en-US",
+    ) -> InjectedInteraction:
+        """A subcommand: `"imagesearch settings"` or `"group subgroup command"`, its options
+        nested under type 1 (and type 2) options as Discord sends them. Values may be
+        `OptionRef`s (users, channels, roles: put in `resolved`), attachments or scalars."""
+        root, *names = path.split()
+        options = options or {}
+        plain = {k: v for k, v in options.items() if not isinstance(v, OptionRef)}
+        option_list, attachments = self.slash_options(plain)
+        resolved: Json = {"attachments": attachments} if attachments else {}
+        for name, value in options.items():
+            if isinstance(value, OptionRef):
+                option_list.append(
+                    {"name": name, "type": _REF_TYPES[value.kind], "value": str(value.id)}
+                )
+                self._resolve_ref(value, guild_id, channel_id, user_id, resolved)
+        for depth, name in enumerate(reversed(names)):
+            option_list = [{"name": name, "type": 1 if depth == 0 else 2, "options": option_list}]
+        return self.inject_slash(
+            root,
+            option_list,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            locale=locale,
+            resolved=resolved or None,
+        )
+
+    def _resolve_ref(
+        self,
+        ref: OptionRef,
+        guild_id: int | None,
+        channel_id: int,
+        user_id: int,
+        resolved: Json,
+    ) -> None:
+        key = str(ref.id)
+        if ref.kind == "user":
+            resolved.setdefault("users", {})[key] = self.user_payload(ref.id)
+            if guild_id is not None and ref.id in self.guilds[guild_id].members:
+                member = self.member_payload(guild_id, ref.id, with_user=False)
+                member["permissions"] = str(self.permissions_for(ref.id, channel_id))
+                resolved.setdefault("members", {})[key] = member
+        elif ref.kind == "role":
+            assert guild_id is not None, "roles exist only in guilds"
+            resolved.setdefault("roles", {})[key] = self.guilds[guild_id].roles[ref.id].payload()
+        else:  # like Discord's, with the invoking member's permissions in it
+            channel = self.channel_payload(ref.id)
+            channel["permissions"] = str(self.permissions_for(user_id, ref.id))
+            resolved.setdefault("channels", {})[key] = channel
 
     def inject_message_command(
         self,

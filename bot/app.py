@@ -77,7 +77,7 @@ class ImageSearchBot(commands.Bot):
         settings = self.settings
         self.store = await Store.open(settings.database_url)
         interrupted = await mark_interrupted(
-            self.store, "", datetime.now(UTC), self._show_interrupted
+            self.store, settings.bot_instance, datetime.now(UTC), self._show_interrupted
         )
         if interrupted:
             log.info("%d searches were interrupted by the last stop; marked so", interrupted)
@@ -94,6 +94,7 @@ class ImageSearchBot(commands.Bot):
                 price_per_1000=settings.price_per_1000_searches,
                 max_concurrent=settings.max_concurrent_searches,
             ),
+            instance=settings.bot_instance,
         )
         self._purger = asyncio.create_task(self._purge_history_forever())
         for extension in EXTENSIONS:

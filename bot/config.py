@@ -81,6 +81,7 @@ class Settings:
     dashscope_thinking: bool
     price_per_1000_searches: float
     max_concurrent_searches: int
+    bot_instance: str
     history_purge_hours: float
     # Images
     image_fetch_allowed_hosts: tuple[str, ...]
@@ -214,6 +215,7 @@ def load_settings(
         dashscope_thinking=r.flag("DASHSCOPE_THINKING", True),
         price_per_1000_searches=r.number("PRICE_PER_1000_SEARCHES", 48.0, float, 0, 1e6),
         max_concurrent_searches=r.number("MAX_CONCURRENT_SEARCHES", 4, int, 1, 1000),
+        bot_instance=r.text("BOT_INSTANCE", ""),
         history_purge_hours=r.number("HISTORY_PURGE_HOURS", 6.0, float, 0.01, 24 * 30),
         image_fetch_allowed_hosts=r.items("IMAGE_FETCH_ALLOWED_HOSTS"),
         image_max_download_bytes=r.number(

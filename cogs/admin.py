@@ -38,6 +38,7 @@ from bot.present.messages import text
 from bot.relay import NO_MENTIONS, StaticView
 from bot.store import GuildSettings, HistoryPage, SearchRecord, SettingRejected
 from bot.store.store import MAX_PAGE
+from cogs.common import tell
 
 if TYPE_CHECKING:
     from bot.app import ImageSearchBot
@@ -228,7 +229,7 @@ class AdminCog(commands.Cog):
         try:
             settings = await store.update_guild_settings(guild_id, **changes)
         except SettingRejected as rejected:
-            await _tell(interaction, text("admin.settings.rejected", lang, reason=rejected.reason))
+            await tell(interaction, text("admin.settings.rejected", lang, reason=rejected.reason))
             return
         if changes:
             log.info("settings of guild %s changed: %s", guild_id, ", ".join(changes))
@@ -358,7 +359,7 @@ class AdminCog(commands.Cog):
         lang = str(interaction.locale)
         record = await self.bot.store.get_search(search_id) if search_id else None
         if record is None or record.guild_id != guild_id:  # never another server's search
-            await _tell(interaction, text("admin.history.gone", lang))
+            await tell(interaction, text("admin.history.gone", lang))
             return
         await _send(interaction, AdminScreen(record_embeds(record, lang)))
 
@@ -402,7 +403,7 @@ class AdminCog(commands.Cog):
         lang = str(interaction.locale)
         guild_id = interaction.guild_id
         if guild_id is None or not args or args[0] != str(interaction.user.id):
-            await _tell(interaction, text("admin.not_yours", lang))
+            await tell(interaction, text("admin.not_yours", lang))
             return
         deleted = None
         if action is AdminAction.FORGET:
@@ -424,10 +425,10 @@ class AdminCog(commands.Cog):
         """The server's id when the member may do this here; else says why not, and None."""
         lang = str(interaction.locale)
         if interaction.guild_id is None:
-            await _tell(interaction, text("admin.guild_only", lang))
+            await tell(interaction, text("admin.guild_only", lang))
             return None
         if permission is not None and not _has(interaction, permission):
-            await _tell(interaction, text(_REFUSALS[permission], lang))
+            await tell(interaction, text(_REFUSALS[permission], lang))
             return None
         return interaction.guild_id
 
@@ -481,15 +482,6 @@ async def _send(interaction: discord.Interaction[Any], screen: AdminScreen) -> N
     await interaction.response.send_message(
         embeds=screen.embeds, view=_view(screen), ephemeral=True, allowed_mentions=NO_MENTIONS
     )
-
-
-async def _tell(interaction: discord.Interaction[Any], message: str) -> None:
-    if interaction.response.is_done():
-        await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    else:
-        await interaction.response.send_message(
-            message, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
 
 
 async def setup(bot: ImageSearchBot) -> None:

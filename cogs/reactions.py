@@ -7,7 +7,7 @@ One search per message and emoji at a time; reactions by bots are ignored.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -19,6 +19,7 @@ from bot.search.answer import Status
 from bot.searches import SearchJob
 from bot.sources import images_in_message, message_looks_blanked
 from bot.store import GuildSettings, Refused
+from cogs.common import can_manage_messages, is_nsfw
 
 if TYPE_CHECKING:
     from bot.app import ImageSearchBot
@@ -100,8 +101,8 @@ class ReactionCog(commands.Cog):
                 source_message_url=message.jump_url,
             ),
             settings,
-            moderator=_can_manage_messages(event.member, channel),
-            age_restricted=bool(getattr(channel, "is_nsfw", lambda: False)()),
+            moderator=can_manage_messages(event.member, channel),
+            age_restricted=is_nsfw(channel),
         )
         live = await self.bot.searches.start(job, ChannelSink(channel, event.channel_id, message))
         if isinstance(live, Refused):
@@ -117,12 +118,6 @@ class ReactionCog(commands.Cog):
         answer = await live.task
         await _mark(message, WORKING, add=False)
         await _mark(message, DONE if answer.status is Status.COMPLETED else FAILED, add=True)
-
-
-def _can_manage_messages(member: discord.Member | None, channel: Any) -> bool:
-    if member is None or not hasattr(channel, "permissions_for"):
-        return False
-    return bool(channel.permissions_for(member).manage_messages)
 
 
 async def _mark(message: discord.Message, emoji: str, *, add: bool) -> None:

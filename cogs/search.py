@@ -29,6 +29,7 @@ from bot.search.request import MAX_QUESTION_CHARS, Mode
 from bot.searches import LiveSearch, SearchJob
 from bot.sources import ImageCandidate, avatar_of, images_in_message, message_looks_blanked
 from bot.store import GuildSettings, Refused
+from cogs.common import can_manage_messages, is_nsfw, tell
 
 if TYPE_CHECKING:
     from bot.app import ImageSearchBot
@@ -93,7 +94,7 @@ class SearchCog(commands.Cog):
             return
         lang = policy.language(settings, str(interaction.locale))
         if image is None and not url:
-            await _tell(interaction, text("search.need_image", lang))
+            await tell(interaction, text("search.need_image", lang))
             return
         job = self._job(
             interaction,
@@ -146,7 +147,7 @@ class SearchCog(commands.Cog):
         lang = policy.language(settings, str(interaction.locale))
         candidates = images_in_message(message, cdn_base=self.bot.settings.discord_cdn_url)
         if not candidates:
-            await _tell(interaction, text("search.no_image_in_message", lang))
+            await tell(interaction, text("search.no_image_in_message", lang))
             return
         job = self._job(
             interaction,
@@ -220,8 +221,8 @@ class SearchCog(commands.Cog):
                 source_message_url=(target or ctx.message).jump_url,
             ),
             settings,
-            moderator=_can_manage_messages(ctx.author, ctx.channel),
-            age_restricted=_is_nsfw(ctx.channel),
+            moderator=can_manage_messages(ctx.author, ctx.channel),
+            age_restricted=is_nsfw(ctx.channel),
         )
         if len(candidates) > 1:
             token = self._remember_pick(PendingPick(candidates, job, ctx.message))
@@ -266,7 +267,7 @@ class SearchCog(commands.Cog):
             return
         live = await self.bot.searches.find(search_id)
         if live is None:
-            await _tell(interaction, text("search.expired", lang))
+            await tell(interaction, text("search.expired", lang))
         elif action is Action.PAGE:
             live.page = int(args[0]) if args and args[0].lstrip("-").isdigit() else 0
             payload = live.render()[0]
@@ -285,7 +286,7 @@ class SearchCog(commands.Cog):
         elif action is Action.CANCEL:
             allowed = interaction.user.id == live.job.requester_id or _is_moderator(interaction)
             if not allowed:
-                await _tell(interaction, text("search.not_yours", lang))
+                await tell(interaction, text("search.not_yours", lang))
                 return
             await interaction.response.defer()
             self.bot.searches.cancel(search_id)
@@ -301,7 +302,7 @@ class SearchCog(commands.Cog):
             await asyncio.wait([live.task], timeout=2)
         record = live.record or await self.bot.store.get_search(live.search_id)
         if record is None:
-            await _tell(interaction, text("search.expired", lang))
+            await tell(interaction, text("search.expired", lang))
             return
         report = report_markdown(record, live.answer).encode("utf-8")
         await interaction.response.send_message(
@@ -320,7 +321,7 @@ class SearchCog(commands.Cog):
         earlier = await self.bot.searches.find(search_id)
         response_id = earlier.answer.response_id if earlier is not None else ""
         if earlier is None or not response_id or not question.strip():
-            await _tell(interaction, text("followup.unavailable", lang))
+            await tell(interaction, text("followup.unavailable", lang))
             return
         job = replace(
             self._job(
@@ -342,9 +343,9 @@ class SearchCog(commands.Cog):
         job = replace(job, channel_id=thread.id)
         started = await self.bot.searches.start(job, ChannelSink(thread, thread.id, None))
         if isinstance(started, Refused):
-            await _tell(interaction, refusal_text(started.reason, started.retry_at, lang))
+            await tell(interaction, refusal_text(started.reason, started.retry_at, lang))
         else:
-            await _tell(interaction, text("followup.started", lang, thread=thread.mention))
+            await tell(interaction, text("followup.started", lang, thread=thread.mention))
 
     async def _picked(self, interaction: discord.Interaction[Any], token: str) -> None:
         lang = str(interaction.locale)
@@ -352,10 +353,10 @@ class SearchCog(commands.Cog):
         data: dict[str, Any] = dict(interaction.data or {})
         values = [str(v) for v in data.get("values") or []]
         if pick is None or not values:
-            await _tell(interaction, text("search.expired", lang))
+            await tell(interaction, text("search.expired", lang))
             return
         if interaction.user.id != pick.job.requester_id:
-            await _tell(interaction, text("search.not_yours", lang))
+            await tell(interaction, text("search.not_yours", lang))
             return
         self.picks.pop(token, None)
         candidate = pick.candidates[int(values[0])]
@@ -381,7 +382,7 @@ class SearchCog(commands.Cog):
         if policy.answers_in(settings, interaction.channel_id or 0, parent):
             return True
         lang = policy.language(settings, str(interaction.locale))
-        await _tell(
+        await tell(
             interaction, text("search.channel_not_allowed", lang, channels=_channels(settings))
         )
         return False
@@ -390,7 +391,7 @@ class SearchCog(commands.Cog):
         """Start a search answered through the interaction, or say why it cannot start."""
         started = await self.bot.searches.start(job, self._interaction_sink(interaction, job))
         if isinstance(started, Refused):
-            await _tell(interaction, refusal_text(started.reason, started.retry_at, job.locale))
+            await tell(interaction, refusal_text(started.reason, started.retry_at, job.locale))
             return
         settings = await self._settings(job.guild_id)
         if job.entry_point == "trace" and settings.mod_log_channel_id:
@@ -468,7 +469,7 @@ class SearchCog(commands.Cog):
             job,
             settings,
             moderator=_is_moderator(interaction),
-            age_restricted=_is_nsfw(interaction.channel),
+            age_restricted=is_nsfw(interaction.channel),
         )
 
     def _interaction_sink(
@@ -536,31 +537,9 @@ async def _referenced(message: discord.Message) -> discord.Message | None:
         return None
 
 
-async def _tell(interaction: discord.Interaction[Any], message: str) -> None:
-    """A private one-line answer (used before any search starts: nothing is spent)."""
-    if interaction.response.is_done():
-        await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    else:
-        await interaction.response.send_message(
-            message, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
-
-
-def _is_nsfw(channel: Any) -> bool:
-    is_nsfw = getattr(channel, "is_nsfw", None)
-    return bool(is_nsfw()) if callable(is_nsfw) else False
-
-
 def _is_moderator(interaction: discord.Interaction[Any]) -> bool:
     permissions = getattr(interaction, "permissions", None)
     return bool(permissions and permissions.manage_messages)
-
-
-def _can_manage_messages(author: Any, channel: Any) -> bool:
-    permissions_for = getattr(channel, "permissions_for", None)
-    if not isinstance(author, discord.Member) or permissions_for is None:
-        return False
-    return bool(permissions_for(author).manage_messages)
 
 
 def _channels(settings: GuildSettings) -> str:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import aiohttp
 
@@ -53,6 +54,7 @@ from bot.store import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 KEEP_FINISHED = 500
 
@@ -139,7 +141,7 @@ class Searches:
         self.instance = instance
         self.live: dict[str, LiveSearch] = {}
         self.finished: collections.OrderedDict[str, LiveSearch] = collections.OrderedDict()
-        self._writes: set[asyncio.Task[object]] = set()
+        self._writes: set[asyncio.Task[bool | None]] = set()
 
     def get(self, search_id: str) -> LiveSearch | None:
         return self.live.get(search_id) or self.finished.get(search_id)
@@ -158,7 +160,7 @@ class Searches:
             requester_id=record.user_id,
             channel_id=record.channel_id,
             guild_id=record.guild_id,
-            mode=Mode(record.mode) if record.mode in Mode._value2member_map_ else Mode.SOURCE,
+            mode=next((m for m in Mode if m.value == record.mode), Mode.SOURCE),
             question=record.question,
             locale=record.language or "en-US",
             private=record.private,
@@ -278,7 +280,7 @@ class Searches:
         saved = await self._store_quietly(
             self.store.finish_search(live.search_id, outcome, now=self.now())
         )
-        if isinstance(saved, SearchRecord):
+        if saved is not None:
             live.record = saved
 
     def _remember_message(self, search_id: str, where: tuple[int, int]) -> None:
@@ -289,10 +291,10 @@ class Searches:
         self._writes.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(self._writes.discard)
 
-    async def _store_quietly(self, write: object) -> object:
+    async def _store_quietly(self, write: Awaitable[T]) -> T | None:
         """History is worth keeping, not worth failing a search over."""
         try:
-            return await write  # type: ignore[misc]
+            return await write
         except Exception:
             log.exception("could not write the search history")
             return None

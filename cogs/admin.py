@@ -31,13 +31,13 @@ from bot.present.admin import (
     page_count,
     parse_admin_custom_id,
     record_embeds,
+    searches_count,
     settings_embed,
     usage_embed,
 )
 from bot.present.messages import text
 from bot.relay import NO_MENTIONS, StaticView
-from bot.store import GuildSettings, HistoryPage, SearchRecord, SettingRejected
-from bot.store.store import MAX_PAGE
+from bot.store import MAX_PAGE, GuildSettings, HistoryPage, SearchRecord, SettingRejected
 from cogs.common import tell
 
 if TYPE_CHECKING:
@@ -369,9 +369,7 @@ class AdminCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         records = await self._all_records(guild_id, query)
         lang = str(interaction.locale)
-        searches = text(
-            "admin.search_one" if len(records) == 1 else "admin.searches", lang, count=len(records)
-        )
+        searches = searches_count(len(records), lang)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         await interaction.followup.send(
             text("admin.history.exported", lang, searches=searches),

@@ -56,16 +56,19 @@ class ReactionCog(commands.Cog):
             return
         self.active.add(key)
         try:
-            await self._search(event, me.id, settings)
+            await self._search(event, channel, me.id, settings)
         except discord.HTTPException as exc:
             log.warning("reaction search on %s failed: %s", event.message_id, exc.status)
         finally:
             self.active.discard(key)
 
     async def _search(
-        self, event: discord.RawReactionActionEvent, me: int, settings: GuildSettings
+        self,
+        event: discord.RawReactionActionEvent,
+        channel: object,
+        me: int,
+        settings: GuildSettings,
     ) -> None:
-        channel = self.bot.get_channel(event.channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return
         try:

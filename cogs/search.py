@@ -393,8 +393,10 @@ class SearchCog(commands.Cog):
         if isinstance(started, Refused):
             await tell(interaction, refusal_text(started.reason, started.retry_at, job.locale))
             return
+        if job.entry_point != "trace":
+            return
         settings = await self._settings(job.guild_id)
-        if job.entry_point == "trace" and settings.mod_log_channel_id:
+        if settings.mod_log_channel_id:
             task = asyncio.create_task(
                 self._copy_to_mod_log(started, settings.mod_log_channel_id, interaction)
             )

@@ -14,9 +14,9 @@ from enum import StrEnum
 
 import discord
 
-from bot.present.export import _cell as csv_cell
-from bot.present.messages import EN, searches_text, text
-from bot.present.render import ButtonSpec
+from bot.present.export import csv_cell
+from bot.present.messages import EN, counted, searches_text, text
+from bot.present.render import TITLE_CHARS, ButtonSpec, hit_line
 from bot.present.text import inert, model_text, safe_link, trim, visible
 from bot.store import (
     GuildSettings,
@@ -128,11 +128,12 @@ def _more(lang: str) -> Callable[[int], str]:
 
 
 def _hits_text(count: int, lang: str) -> str:
-    return text("admin.hit_one" if count == 1 else "admin.hits", lang, count=count)
+    return counted("admin.hit_one", "admin.hits", count, lang)
 
 
-def _searches_count(count: int, lang: str) -> str:
-    return text("admin.search_one" if count == 1 else "admin.searches", lang, count=count)
+def searches_count(count: int, lang: str) -> str:
+    """'1 search' / '3 searches' (searches, not the image-search tool calls)."""
+    return counted("admin.search_one", "admin.searches", count, lang)
 
 
 def _label(prefix: str, value: str, lang: str) -> str:
@@ -266,7 +267,7 @@ def history_line(number: int, record: SearchRecord, lang: str) -> str:
 
 
 def _history_summary(page: HistoryPage, query: HistoryQuery, lang: str) -> str:
-    parts = [_searches_count(page.total, lang)]
+    parts = [searches_count(page.total, lang)]
     if query.member_id:
         parts.append(text("admin.history.by", lang, member=f"<@{query.member_id}>"))
     if query.days:
@@ -352,12 +353,8 @@ def _history_buttons(query: HistoryQuery, pages: int, lang: str) -> list[ButtonS
 def _hit_lines(record: SearchRecord, lang: str) -> str:
     if not record.hits:
         return text("admin.record.no_hits", lang)
-    lines = []
-    for hit in record.hits:
-        title = inert(hit.title, 90) or text("results.untitled", lang)
-        link = safe_link(hit.url, 400)
-        line = f"`{hit.index}.` [{title}]({link})" if link else f"`{hit.index}.` {title}"
-        lines.append(f"{line} · {inert(hit.host, 60)}" if hit.host else line)
+    # A budget that leaves every link at least 400 characters.
+    lines = [hit_line(hit, lang, 400 + TITLE_CHARS + 60 + 20) for hit in record.hits]
     return _fit_lines(lines, HITS_BUDGET, _more(lang))
 
 
@@ -441,7 +438,7 @@ def usage_embed(
         embed.description = text("admin.usage.empty", lang)
         return embed
     member_lines = [
-        f"`{n}.` <@{m.user_id}> · {_searches_count(m.figures.searches, lang)} · "
+        f"`{n}.` <@{m.user_id}> · {searches_count(m.figures.searches, lang)} · "
         + _figures_line(m.figures, lang)
         for n, m in enumerate(report.members[:TOP_MEMBERS], start=1)
     ]
@@ -449,7 +446,7 @@ def usage_embed(
     heading_members = f"**{text('admin.usage.members', lang)}**\n{members}\n\n"
     heading_days = f"**{text('admin.usage.per_day', lang)}**\n"
     day_lines = [
-        f"`{d.day.isoformat()}` {_searches_count(d.figures.searches, lang)} · "
+        f"`{d.day.isoformat()}` {searches_count(d.figures.searches, lang)} · "
         + _figures_line(d.figures, lang)
         for d in reversed(report.days)  # newest first: what fits is the most recent
     ]
@@ -468,7 +465,7 @@ def forget_screen(user_id: int, count: int, lang: str) -> AdminScreen:
         return AdminScreen([embed])
     embed = discord.Embed(
         title=text("admin.forget.title", lang),
-        description=text("admin.forget.confirm", lang, searches=_searches_count(count, lang)),
+        description=text("admin.forget.confirm", lang, searches=searches_count(count, lang)),
         colour=COLOUR_DANGER,
     )
     buttons = [
@@ -486,7 +483,7 @@ def forgotten_embed(deleted: int | None, lang: str) -> discord.Embed:
     """After the question: how many were deleted (None: the member kept them)."""
     if deleted is None:
         return discord.Embed(description=text("admin.forget.kept", lang), colour=COLOUR_ADMIN)
-    searches = _searches_count(deleted, lang)
+    searches = searches_count(deleted, lang)
     return discord.Embed(
         description=text("admin.forget.done", lang, searches=searches), colour=COLOUR_ADMIN
     )

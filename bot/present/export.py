@@ -11,7 +11,8 @@ from bot.search.answer import Answer
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str) -> str:
+def csv_cell(value: str) -> str:
+    """Untrusted text made safe for a spreadsheet cell (no formula)."""
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
@@ -21,6 +22,6 @@ def hits_csv(answer: Answer) -> bytes:
     writer.writerow(["search", "index", "title", "url", "host"])
     for number, call in enumerate(answer.completed_calls, start=1):
         for hit in call.hits:
-            writer.writerow([number, hit.index, _cell(hit.title), _cell(hit.url), hit.host])
+            writer.writerow([number, hit.index, csv_cell(hit.title), csv_cell(hit.url), hit.host])
     # A byte-order mark so spreadsheet programs read CJK titles as UTF-8.
     return buffer.getvalue().encode("utf-8-sig")

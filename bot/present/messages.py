@@ -442,9 +442,15 @@ def error_text(error: SearchError, lang: str = "en") -> str:
     return text(key, lang, detail=error.detail or error.code.value)
 
 
+def counted(one: str, many: str, count: int, lang: str) -> str:
+    """`count` of something, singular or plural: counted("usage.search_one", "usage.searches",
+    3, "en") is "3 image searches"."""
+    return text(one if count == 1 else many, lang, count=count)
+
+
 def searches_text(count: int, lang: str) -> str:
     """'1 image search' / '3 image searches'."""
-    return text("usage.search_one" if count == 1 else "usage.searches", lang, count=count)
+    return counted("usage.search_one", "usage.searches", count, lang)
 
 
 def refusal_text(reason: str, retry_at: datetime, lang: str = "en") -> str:

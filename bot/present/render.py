@@ -18,7 +18,7 @@ from bot.present.messages import error_text, searches_text, text
 from bot.present.text import inert, model_text, safe_link, split_text, trim
 from bot.search.answer import Answer, SearchCall, Status
 from bot.search.errors import ErrorCode
-from bot.search.events import Usage
+from bot.search.events import Hit, Usage
 
 # Budgets (characters) that keep the first message under Discord's 6000 over all embeds.
 RESULTS_BUDGET = 1900
@@ -142,6 +142,16 @@ def render_moved(link: str, lang: str) -> MessagePayload:
     return MessagePayload([embed])
 
 
+def hit_line(hit: Hit, lang: str, budget: int) -> str:
+    """One found image as a line of at most about `budget` characters: number, escaped title
+    linking to the page (a link too long for the budget is left out), host name."""
+    title_text = inert(hit.title, TITLE_CHARS) or text("results.untitled", lang)
+    host = inert(hit.host, 60) if hit.host else ""
+    link = safe_link(hit.url, max(budget - len(title_text) - len(host) - 20, 0))
+    line = f"`{hit.index}.` [{title_text}]({link})" if link else f"`{hit.index}.` {title_text}"
+    return f"{line} · {host}" if host else line
+
+
 def results_embed(
     answer: Answer, pages: list[Page], index: int, options: RenderOptions
 ) -> discord.Embed:
@@ -162,13 +172,7 @@ def results_embed(
     shown = call.hits[current.page * per_page : (current.page + 1) * per_page]
     # Each line gets an equal share of the budget; long links are shown as plain host names.
     line_budget = (RESULTS_BUDGET - 200) // max(len(shown), 1)
-    lines = []
-    for hit in shown:
-        title_text = inert(hit.title, TITLE_CHARS) or text("results.untitled", lang)
-        host = inert(hit.host, 60) if hit.host else ""
-        link = safe_link(hit.url, max(line_budget - len(title_text) - len(host) - 20, 0))
-        line = f"`{hit.index}.` [{title_text}]({link})" if link else f"`{hit.index}.` {title_text}"
-        lines.append(f"{line} · {host}" if host else line)
+    lines = [hit_line(hit, lang, line_budget) for hit in shown]
     if call.error is not None:
         lines = [text("results.unreadable", lang)]
     elif not call.hits:

@@ -15,12 +15,13 @@ from bot.store.records import (
     UsageReport,
     outcome_of,
 )
-from bot.store.store import Store
+from bot.store.store import MAX_PAGE, Store
 from bot.store.urls import UnsupportedDatabaseUrl, async_url
 from bot.store.validation import SettingRejected, validate_setting
 
 __all__ = [
     "DEFAULT_GUILD_SETTINGS",
+    "MAX_PAGE",
     "SETTING_NAMES",
     "UNLIMITED",
     "DayUsage",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 _GUILD_QUOTA_LOCK = 0x71756F74
 _DM_QUOTA_LOCK = 0x646D7367
 MAX_PAGE = 500
+SETTINGS_TTL = 10.0  # seconds a server's settings are kept in memory
 
 
 class Store:
@@ -57,14 +59,17 @@ class Store:
     the caller so the store never reads the clock for anything that matters.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], float] = time.monotonic) -> None:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
         # SQLite allows one writer: queueing ours here is fairer than spinning on busy_timeout.
         self._sqlite_writer = asyncio.Lock()
+        # Every reaction and command reads its server's settings: keep them a few seconds.
+        self._clock = clock
+        self._settings_cache: dict[int, tuple[float, GuildSettings]] = {}
 
     @classmethod
-    async def open(cls, database_url: str) -> Store:
+    async def open(cls, database_url: str, *, clock: Callable[[], float] = time.monotonic) -> Store:
         """Connect, creating the SQLite file and folder if needed, and migrate the schema."""
         url = async_url(database_url)
         engine = await open_engine(url)
@@ -74,7 +79,7 @@ class Store:
             await engine.dispose()
             raise
         log.info("store ready: %s, schema up to date", url.render_as_string(hide_password=True))
-        return cls(engine)
+        return cls(engine, clock)
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -117,9 +122,15 @@ class Store:
     # --- guild settings -------------------------------------------------------------------
 
     async def get_guild_settings(self, guild_id: int) -> GuildSettings:
-        """The guild's settings; the defaults when it never changed any."""
+        """The guild's settings; the defaults when it never changed any. A change made by
+        this store is seen at once; one made by another process within SETTINGS_TTL."""
+        cached = self._settings_cache.get(guild_id)
+        if cached is not None and self._clock() - cached[0] < SETTINGS_TTL:
+            return cached[1]
         async with self._read() as conn:
-            return await self._guild_settings(conn, guild_id)
+            settings = await self._guild_settings(conn, guild_id)
+        self._settings_cache[guild_id] = (self._clock(), settings)
+        return settings
 
     async def update_guild_settings(self, guild_id: int, **changes: object) -> GuildSettings:
         """Check and save some settings (`SettingRejected` if one is wrong; nothing is saved
@@ -140,7 +151,9 @@ class Store:
         )
         async with self._write() as conn:
             await conn.execute(stmt)
-            return await self._guild_settings(conn, guild_id)
+            settings = await self._guild_settings(conn, guild_id)
+        self._settings_cache[guild_id] = (self._clock(), settings)
+        return settings
 
     @staticmethod
     async def _guild_settings(conn: AsyncConnection, guild_id: int) -> GuildSettings:

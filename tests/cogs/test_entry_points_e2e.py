@@ -4,6 +4,7 @@ command (prefix, mention, reply), the multi-image picker; and how the replies ar
 import base64
 import itertools
 
+from bot.search.request import Mode, build_prompt
 from tests.cogs.stack import (
     assert_no_mentions_anywhere,
     bot_reply_titled,
@@ -61,7 +62,7 @@ async def test_trace_origin_is_private_and_works_without_message_content(tmp_pat
         await discord.wait_until(final_title(discord, interaction, "✅ Answer"), within=20)
         assert interaction.ephemeral
         assert sent_image(dashscope) == RED
-        assert "where" in prompt_of(dashscope).lower()  # source mode: where it comes from
+        assert prompt_of(dashscope) == build_prompt(Mode.SOURCE, "", "en-US")
         assert visible_to_all(discord, channel) == []
 
 
@@ -92,7 +93,7 @@ async def test_text_command_with_an_attachment_replies_in_the_channel(stack):
     assert reply["message_reference"]["message_id"] == posted["id"]
     assert reply["embeds"][-1]["description"] == sc.DEFAULT_ANSWER_TEXT
     assert sent_image(dashscope) == RED
-    assert "closest in style" in prompt_of(dashscope)  # similar mode
+    assert prompt_of(dashscope) == build_prompt(Mode.SIMILAR, "", "en-US")
     assert_no_mentions_anywhere(discord)
 
 

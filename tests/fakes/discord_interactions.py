@@ -314,11 +314,9 @@ class InteractionInjector(EventfulState):
         locale: str = "en-US",
     ) -> InjectedInteraction:
         """A user context-menu command: `data.type` 2, `resolved.users` (+ `members` in guilds)."""
-        resolved: Json = {"users": {str(target_user_id): self.user_payload(target_user_id)}}
-        if guild_id is not None and target_user_id in self.guilds[guild_id].members:
-            member = self.member_payload(guild_id, target_user_id, with_user=False)
-            member["permissions"] = str(self.permissions_for(target_user_id, channel_id))
-            resolved["members"] = {str(target_user_id): member}
+        resolved: Json = {}
+        target = OptionRef("user", target_user_id)
+        self._resolve_ref(target, guild_id, channel_id, user_id, resolved)
         data: Json = {
             "id": self._command_id(name, 2, guild_id),
             "name": name,

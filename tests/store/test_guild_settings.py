@@ -4,7 +4,8 @@ import asyncio
 
 import pytest
 
-from bot.store import DEFAULT_GUILD_SETTINGS, GuildSettings, QuotaLimits, SettingRejected
+from bot.store import DEFAULT_GUILD_SETTINGS, GuildSettings, QuotaLimits, SettingRejected, Store
+from bot.store.store import SETTINGS_TTL
 
 from .conftest import GUILD, OTHER_GUILD
 
@@ -86,3 +87,15 @@ async def test_concurrent_updates_of_different_settings_both_win(store):
     assert settings.retention_days == 90
     assert settings.default_mode == "product"
     assert settings.hide_pictures is False
+
+
+async def test_settings_changed_elsewhere_are_seen_within_the_ttl(store, database_url):
+    now = [0.0]
+    async with await Store.open(database_url, clock=lambda: now[0]) as reader:
+        assert (await reader.get_guild_settings(GUILD)).hits_per_page == 5
+        await store.update_guild_settings(GUILD, hits_per_page=9)  # another process
+        assert (await reader.get_guild_settings(GUILD)).hits_per_page == 5  # kept briefly
+        now[0] += SETTINGS_TTL
+        assert (await reader.get_guild_settings(GUILD)).hits_per_page == 9
+        await reader.update_guild_settings(GUILD, hits_per_page=2)  # its own change: at once
+        assert (await reader.get_guild_settings(GUILD)).hits_per_page == 2
